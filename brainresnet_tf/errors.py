@@ -1,0 +1,20 @@
+"""One exception type for bad user input, with messages that name the file and line."""
+from __future__ import annotations
+
+from os import PathLike
+
+
+class InputError(ValueError):
+    """Bad user input (file, config, variant): the message says where and what is wrong."""
+
+
+def input_error(path: str | PathLike | None, line: int | None, problem: str,
+                expected: str | None = None) -> InputError:
+    """Build an :class:`InputError` reading ``path:line: problem (expected ...)``."""
+    where = "" if path is None else str(path)
+    if path is not None and line is not None:
+        where += f":{line}"
+    message = f"{where}: {problem}" if where else problem
+    if expected:
+        message += f" (expected {expected})"
+    return InputError(message)

@@ -1,0 +1,65 @@
+"""Saving and loading trained models with the metadata every consumer needs."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import keras
+
+from . import models  # noqa: F401  (registers the custom losses before load_model)
+from .errors import InputError
+
+ALPHABET = "ACGT"
+
+
+@dataclass
+class ModelMeta:
+    """What a saved model predicts and what input it takes."""
+
+    profiles: list[str]
+    input_length: int
+    bin_size: int = 200
+    target: str = "peaks"
+    alphabet: str = ALPHABET
+    arch: str = "resnet"
+    genome: str = ""
+    cell_types: list[str] = field(default_factory=list)
+    assays: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+
+def meta_path(model_path: str | os.PathLike) -> Path:
+    """``model.keras`` -> ``model.json``."""
+    return Path(model_path).with_suffix(".json")
+
+
+def save_model(model: keras.Model, path: str | os.PathLike, meta: ModelMeta) -> None:
+    """Write ``path`` (.keras) and its metadata JSON, each atomically."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.keras")
+    model.save(tmp)
+    os.replace(tmp, path)
+    tmp_meta = meta_path(path).with_suffix(".json.tmp")
+    tmp_meta.write_text(json.dumps(asdict(meta), indent=2))
+    os.replace(tmp_meta, meta_path(path))
+
+
+def load_model(path: str | os.PathLike, compile: bool = False) -> tuple[keras.Model, ModelMeta]:
+    """Load a ``.keras`` model and its metadata; clear errors when either is missing or off."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: model file not found")
+    model = keras.models.load_model(path, compile=compile)
+    mpath = meta_path(path)
+    if mpath.exists():
+        meta = ModelMeta(**json.loads(mpath.read_text()))
+    else:  # a bare Keras model: infer what we can from its shapes
+        n_out = model.outputs[0].shape[-1]
+        meta = ModelMeta([f"profile_{i}" for i in range(n_out)], int(model.inputs[0].shape[1]))
+    shape = tuple(model.inputs[0].shape[1:])
+    if shape != (meta.input_length, len(meta.alphabet)):
+        raise InputError(f"{path}: model input shape {shape} does not match its metadata "
+                         f"({meta.input_length}, {len(meta.alphabet)})")
+    return model, meta

@@ -1,0 +1,51 @@
+"""The Brain-ResNet: a residual encoder (stem, stacked blocks, pooling) plus multi-task heads."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+from keras import layers
+
+from .blocks import residual_block
+from .heads import add_heads
+
+
+@dataclass(frozen=True)
+class ResNetSpec:
+    """Sizes of a Brain-ResNet."""
+
+    stem_filters: int = 64
+    stem_kernel: int = 15
+    stage_filters: tuple[int, ...] = (64, 96, 128)
+    blocks_per_stage: int = 1
+    kernel_size: int = 5
+    dilate: bool = True          # block i of a stage uses dilation 2**i
+    pool_size: int = 4
+    head_units: int = 128
+    dropout: float = 0.2
+
+
+def build_resnet_encoder(input_length: int, spec: ResNetSpec, name: str = "encoder") -> keras.Model:
+    """One-hot (L, 4) -> pooled feature vector (global max and mean, concatenated)."""
+    inputs = keras.Input((input_length, 4), name="sequence")
+    x = layers.Conv1D(spec.stem_filters, spec.stem_kernel, padding="same", use_bias=False,
+                      name="stem_conv")(inputs)
+    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = layers.Activation("relu", name="stem_relu")(x)
+    for s, filters in enumerate(spec.stage_filters):
+        x = layers.MaxPooling1D(spec.pool_size, padding="same", name=f"pool{s}")(x)
+        for b in range(spec.blocks_per_stage):
+            x = residual_block(x, filters, spec.kernel_size, 2 ** b if spec.dilate else 1,
+                               name=f"stage{s}_block{b}")
+    pooled = layers.Concatenate(name="pooled")([layers.GlobalMaxPooling1D(name="gmax")(x),
+                                                layers.GlobalAveragePooling1D(name="gavg")(x)])
+    return keras.Model(inputs, pooled, name=name)
+
+
+def build_resnet(input_length: int, n_profiles: int, spec: ResNetSpec = ResNetSpec(),
+                 target: str = "peaks") -> keras.Model:
+    """Brain-ResNet: encoder + dense head with one output per profile (sigmoid for peaks)."""
+    inputs = keras.Input((input_length, 4), name="sequence")
+    features = build_resnet_encoder(input_length, spec)(inputs)
+    outputs = add_heads(features, n_profiles, spec.head_units, spec.dropout, target)
+    return keras.Model(inputs, outputs, name="brain_resnet")

@@ -1,0 +1,266 @@
+"""Training under a tf.distribute strategy: checkpoints every epoch, resume, early stopping.
+
+A run directory holds ``windows.npz`` (the labelled table), ``checkpoints/epoch-NNNN/`` (model and
+optimizer state, each written to a temporary folder and renamed), ``checkpoints/state.json`` (the
+epoch, early-stopping state and history, replaced atomically after the checkpoint it points to),
+``history.csv``, ``tensorboard/`` and finally ``model.keras`` + ``model.json`` (best epoch).
+A run killed at any point resumes from the newest complete checkpoint.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from .config import Config, config_to_dict
+from .errors import InputError
+from .evaluation import mean_metric, profile_metrics
+from .genome import Genome
+from .modelio import ModelMeta, save_model
+from .models import MaskedBinaryCrossentropy, MaskedMeanSquaredError, build_model
+from .pipeline import WindowSource, make_dataset, steps_per_epoch
+from .predict import Predictor
+from .windows import WindowTable, build_window_table
+
+MONITOR = "val_auprc"
+
+
+@dataclass
+class TrainResult:
+    """A finished (or resumed-and-finished) training run."""
+
+    model: keras.Model
+    meta: ModelMeta
+    history: pd.DataFrame
+    out_dir: Path
+    best_epoch: int
+
+
+def choose_strategy(name: str = "auto") -> tf.distribute.Strategy:
+    """``default``, ``mirrored`` or ``auto`` (MirroredStrategy when several GPUs are present)."""
+    if name == "auto":
+        name = "mirrored" if len(tf.config.list_logical_devices("GPU")) > 1 else "default"
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    raise InputError(f"training.strategy {name!r} is not one of auto, default, mirrored")
+
+
+def open_genome(config: Config) -> Genome:
+    """The config's genome, with its encoded cache."""
+    if config.genome.fasta is None:
+        raise InputError(f"{config.source or 'config'}: genome.fasta is not set")
+    return Genome(config.genome.fasta, config.genome.cache_dir)
+
+
+def prepare_windows(config: Config, genome: Genome, out_dir: Path, progress: bool = True) -> WindowTable:
+    """The run's labelled window table: read ``windows.npz`` if present, else build and save it."""
+    path = out_dir / "windows.npz"
+    if path.exists():
+        table = WindowTable.load(path)
+        if table.profiles == [p.name for p in config.profiles] and table.context == config.windows.context:
+            return table
+    if not config.profiles:
+        raise InputError(f"{config.source or 'config'}: no profiles (expected a 'profiles:' list "
+                         "with name and peaks or bigwig per profile)")
+    table = build_window_table(genome, list(config.profiles), config.windows, progress=progress)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table.save(path)
+    return table
+
+
+def positive_weights(labels: np.ndarray) -> list[float]:
+    """Per-profile weight of positives: negatives/positives, clipped to [1, 10]."""
+    pos = np.nansum(labels > 0.5, axis=0).astype(float)
+    neg = np.sum(~np.isnan(labels), axis=0) - pos
+    return np.clip(neg / np.maximum(pos, 1.0), 1.0, 10.0).round(4).tolist()
+
+
+def compile_model(model: keras.Model, config: Config, table: WindowTable) -> None:
+    """Adam with the masked loss for the table's target."""
+    if config.windows.target == "signal":
+        loss = MaskedMeanSquaredError()
+    else:
+        weights = positive_weights(table.of_split("train").labels) if config.training.class_weighting else None
+        loss = MaskedBinaryCrossentropy(weights)
+    model.compile(optimizer=keras.optimizers.Adam(config.training.learning_rate), loss=loss)
+
+
+class ValidationMetrics(keras.callbacks.Callback):
+    """Adds ``val_loss``, ``val_auroc`` and ``val_auprc`` (mean over profiles) to each epoch's logs."""
+
+    def __init__(self, source: WindowSource, batch_size: int, target: str):
+        super().__init__()
+        self.source, self.batch_size, self.target = source, batch_size, target
+
+    def on_epoch_end(self, epoch, logs=None):
+        y_true, y_pred = predict_source(self.model, self.source, self.batch_size, progress=False)
+        table = profile_metrics(y_true, y_pred, self.source.table.profiles, self.target)
+        logs = logs if logs is not None else {}
+        logs["val_loss"] = float(np.mean(self.model.loss(y_true, y_pred)))
+        if self.target == "peaks":
+            logs["val_auroc"] = mean_metric(table, "auroc")
+            logs["val_auprc"] = mean_metric(table, "auprc")
+        else:  # for signal, select on correlation; keep the key the early stopping watches
+            logs["val_pearson"] = mean_metric(table, "pearson")
+            logs[MONITOR] = logs["val_pearson"]
+
+
+class Checkpointer(keras.callbacks.Callback):
+    """Checkpoint every epoch, stop early on ``val_auprc``, write ``history.csv``.
+
+    All of it hangs off one ``state.json``, replaced atomically after its checkpoint folder is
+    complete, so a kill at any instant leaves a consistent run to resume.
+    """
+
+    def __init__(self, out_dir: Path, patience: int, state: dict | None = None):
+        super().__init__()
+        self.out_dir = out_dir
+        self.ckpt_dir = out_dir / "checkpoints"
+        self.patience = patience
+        self.state = state or {"epoch": 0, "best": None, "best_epoch": 0, "wait": 0,
+                               "stopped": False, "history": []}
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        value = logs.get(MONITOR, float("nan"))
+        st = self.state
+        improved = st["best"] is None or (np.isfinite(value) and value > st["best"])
+        if improved:
+            st.update(best=float(value) if np.isfinite(value) else None, best_epoch=epoch + 1, wait=0)
+        else:
+            st["wait"] += 1
+        st["epoch"] = epoch + 1
+        st["history"].append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
+        if st["wait"] >= self.patience:
+            st["stopped"] = True
+            self.model.stop_training = True
+        self._save_checkpoint(epoch + 1)
+        write_history(self.out_dir / "history.csv", st["history"])
+
+    def _save_checkpoint(self, epoch: int) -> None:
+        self.ckpt_dir.mkdir(parents=True, exist_ok=True)
+        final = self.ckpt_dir / f"epoch-{epoch:04d}"
+        tmp = self.ckpt_dir / f".epoch-{epoch:04d}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        self.model.save(tmp / "model.keras")
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+        state_tmp = self.ckpt_dir / "state.json.tmp"
+        state_tmp.write_text(json.dumps(self.state))
+        os.replace(state_tmp, self.ckpt_dir / "state.json")
+        keep = {f"epoch-{epoch:04d}", f"epoch-{self.state['best_epoch']:04d}"}
+        for old in self.ckpt_dir.glob("epoch-*"):
+            if old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def write_history(path: Path, rows: list[dict]) -> None:
+    """history.csv from the checkpoint state (atomically)."""
+    tmp = path.with_name(path.name + ".tmp")
+    pd.DataFrame(rows).to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def read_checkpoint_state(out_dir: Path) -> dict | None:
+    """The newest complete checkpoint's state, or None when the run has none."""
+    path = out_dir / "checkpoints" / "state.json"
+    if not path.exists():
+        return None
+    state = json.loads(path.read_text())
+    if not (out_dir / "checkpoints" / f"epoch-{state['epoch']:04d}" / "model.keras").exists():
+        raise InputError(f"{path}: points at epoch {state['epoch']} but its checkpoint is missing")
+    return state
+
+
+def predict_source(model: keras.Model, source: WindowSource, batch_size: int,
+                   progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, strand-averaged predictions) for every window of ``source``, in order."""
+    predictor = Predictor(model)
+    batches = (codes for codes, _ in source.batches(batch_size * 2, shuffle=False,
+                                                    rc_augment=False, seed=0))
+    preds = predictor.predict_batches(batches, total=-(-len(source) // (batch_size * 2)),
+                                      progress=progress, desc="evaluating")
+    return source.table.labels, preds
+
+
+def train_model(config: Config, genome: Genome, table: WindowTable, out_dir: Path,
+                arch: str | None = None, resume: bool = False,
+                callbacks: list[keras.callbacks.Callback] | None = None) -> TrainResult:
+    """Train ``arch`` (default: the config's) on the table's train split; keep the best epoch.
+
+    ``callbacks`` are added after ours (they see ``val_auprc`` in the logs).
+    """
+    arch = arch or config.model.arch
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tc = config.training
+    state = read_checkpoint_state(out_dir) if resume else None
+    if not resume and (out_dir / "checkpoints").exists():
+        shutil.rmtree(out_dir / "checkpoints")
+    keras.utils.set_random_seed(tc.seed)
+    strategy = choose_strategy(tc.strategy)
+    train_src = WindowSource(genome, table.of_split("train"))
+    valid_src = WindowSource(genome, table.of_split("valid"))
+    if len(train_src) == 0 or len(valid_src) == 0:
+        raise InputError("the train or validation split is empty: check windows.valid_chroms / "
+                         "test_chroms against the genome's chromosomes")
+    with strategy.scope():
+        if state is not None:
+            model = keras.models.load_model(
+                out_dir / "checkpoints" / f"epoch-{state['epoch']:04d}" / "model.keras")
+        else:
+            spec = config.model.resnet if arch == "resnet" else config.model.baseline
+            model = build_model(arch, table.context, len(table.profiles), spec, config.windows.target)
+            compile_model(model, config, table)
+    first_epoch = state["epoch"] if state else 0
+    done = state is not None and (state["stopped"] or state["epoch"] >= tc.epochs)
+    checkpointer = Checkpointer(out_dir, tc.patience, state)
+    if not done:
+        n_steps = steps_per_epoch(train_src, tc.batch_size)
+        train_ds = make_dataset(train_src, tc.batch_size, shuffle=True, rc_augment=tc.rc_augment,
+                                seed=tc.seed, first_epoch=first_epoch)
+        train_ds = train_ds.apply(tf.data.experimental.assert_cardinality(n_steps))
+        all_callbacks = [ValidationMetrics(valid_src, tc.batch_size, config.windows.target),
+                         checkpointer, *(callbacks or [])]
+        if tc.tensorboard:
+            all_callbacks.append(keras.callbacks.TensorBoard(out_dir / "tensorboard",
+                                                             write_graph=False, profile_batch=0))
+        model.fit(train_ds, epochs=tc.epochs, initial_epoch=first_epoch, callbacks=all_callbacks,
+                  verbose=1 if tc.progress else 2, shuffle=False)
+    best_epoch = checkpointer.state["best_epoch"] or checkpointer.state["epoch"]
+    best = keras.models.load_model(out_dir / "checkpoints" / f"epoch-{best_epoch:04d}" / "model.keras")
+    meta = ModelMeta(profiles=list(table.profiles), input_length=table.context,
+                     bin_size=table.bin_size, target=config.windows.target, arch=arch,
+                     genome=str(config.genome.fasta or ""),
+                     cell_types=[p.cell_type for p in config.profiles],
+                     assays=[p.assay for p in config.profiles],
+                     extra={"best_epoch": best_epoch, "config": config_to_dict(config)})
+    save_model(best, out_dir / "model.keras", meta)
+    return TrainResult(best, meta, pd.DataFrame(checkpointer.state["history"]), out_dir, best_epoch)
+
+
+def evaluate_model(model: keras.Model, meta: ModelMeta, genome: Genome, table: WindowTable,
+                   name: str, splits: tuple[str, ...] = ("valid", "test"), batch_size: int = 128
+                   ) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Long-format metrics (model, profile, split, ...) and (labels, predictions) per split."""
+    frames, preds = [], {}
+    for split in splits:
+        source = WindowSource(genome, table.of_split(split))
+        if len(source) == 0:
+            continue
+        y_true, y_pred = predict_source(model, source, batch_size)
+        preds[split] = (y_true, y_pred)
+        frame = profile_metrics(y_true, y_pred, meta.profiles, meta.target)
+        frame.insert(0, "split", split)
+        frame.insert(0, "model", name)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True), preds

@@ -1,0 +1,37 @@
+"""Brain-ResNet: residual CNNs predicting chromatin profiles from DNA sequence (TensorFlow/Keras 3)."""
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+setup(
+    name="brainresnet_tf",
+    version="0.1.0",
+    description="Residual CNNs predicting chromatin accessibility from DNA sequence, "
+                "with transfer learning, variant scoring, motifs and TF Serving/Kipoi export",
+    long_description=Path(__file__).with_name("README.md").read_text(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["brainresnet_tf", "brainresnet_tf.*"]),
+    install_requires=[
+        # tensorflow, not tensorflow-cpu: tensorflow-serving-api requires it (it runs on CPU too).
+        # No tensorflow-io: its native ops do not load on TF 2.21.
+        "tensorflow>=2.21",
+        "keras>=3.10",
+        "numpy>=1.26",
+        "pandas>=2.0",
+        "scikit-learn>=1.3",
+        "scipy>=1.10",
+        "pyfaidx>=0.8",
+        "pyBigWig>=0.3.22",
+        "pyyaml>=6.0",
+        "tqdm>=4.60",
+        "matplotlib>=3.7",
+        "pyjaspar>=4.0",      # JASPAR motifs, shipped offline as SQLite: planted in the demo genome
+        "biopython>=1.80",    # pyfaidx reads bgzipped FASTA through it
+    ],
+    extras_require={
+        "dev": ["pytest>=7", "pyarrow>=12"],
+        "parquet": ["pyarrow>=12"],
+    },
+    entry_points={"console_scripts": ["brainresnet=brainresnet_tf.cli:main"]},
+)

@@ -1,0 +1,60 @@
+from pathlib import Path
+
+import pytest
+
+from brainresnet_tf.config import Config, config_to_dict, load_config, parse_overrides
+from brainresnet_tf.errors import InputError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write(path, text):
+    path.write_text(text)
+    return path
+
+
+def test_load_config_types_paths_and_overrides(tmp_path):
+    cfg = write(tmp_path / "c.yaml", """
+genome: {fasta: data/g.fa}
+profiles:
+  - {name: n_ATAC, cell_type: n, assay: ATAC, peaks: data/n.bed}
+windows: {context: 600, test_chroms: chr5}
+model: {resnet: {stage_filters: [16, 32]}}
+training: {epochs: 2}
+""")
+    config = load_config(cfg, parse_overrides(["training.epochs=5", "windows.valid_chroms=[chr4]"]))
+    assert isinstance(config, Config)
+    assert config.genome.fasta == tmp_path / "data" / "g.fa"
+    assert config.profiles[0].peaks == tmp_path / "data" / "n.bed"
+    assert config.windows.context == 600 and config.windows.test_chroms == ("chr5",)
+    assert config.windows.valid_chroms == ("chr4",)
+    assert config.model.resnet.stage_filters == (16, 32)
+    assert config.training.epochs == 5
+    assert config_to_dict(config)["windows"]["context"] == 600
+
+
+@pytest.mark.parametrize("text, message", [
+    ("trainng: {epochs: 2}\n", r"unknown config key 'trainng'; did you mean 'training'\?"),
+    ("training: {epoch: 2}\n", r"unknown config key 'training.epoch'; did you mean 'training.epochs'\?"),
+    ("training: {epochs: two}\n", r"'training.epochs' must be int, got 'two'"),
+    ("training: {rc_augment: 3}\n", r"'training.rc_augment' must be true or false"),
+    ("profiles: [{name: x}]\n", r"profile 'x' has neither 'peaks' nor 'bigwig'"),
+    ("profiles: [{name: x, peaks: a.bed, colour: red}]\n", r"unknown config key 'profiles\[0\].colour'"),
+    ("- just a list\n", r"config must be a mapping"),
+])
+def test_bad_configs_are_clear(tmp_path, text, message):
+    with pytest.raises(InputError, match=message):
+        load_config(write(tmp_path / "bad.yaml", text))
+
+
+def test_missing_config_and_bad_override(tmp_path):
+    with pytest.raises(InputError, match="config file not found"):
+        load_config(tmp_path / "none.yaml")
+    with pytest.raises(InputError, match="expected KEY=VALUE"):
+        parse_overrides(["training.epochs"])
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "configs").glob("*.yaml")))
+def test_shipped_configs_load(name):
+    config = load_config(REPO / "configs" / name)
+    assert config.profiles, f"{name} defines no profiles"
