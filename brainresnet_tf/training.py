@@ -100,9 +100,11 @@ class ValidationMetrics(keras.callbacks.Callback):
     def __init__(self, source: WindowSource, batch_size: int, target: str):
         super().__init__()
         self.source, self.batch_size, self.target = source, batch_size, target
+        self._predictor: Predictor | None = None
 
     def on_epoch_end(self, epoch, logs=None):
-        y_true, y_pred = predict_source(self.model, self.source, self.batch_size, progress=False)
+        self._predictor = self._predictor or Predictor(self.model)
+        y_true, y_pred = predict_source(self._predictor, self.source, self.batch_size, progress=False)
         table = profile_metrics(y_true, y_pred, self.source.table.profiles, self.target)
         logs = logs if logs is not None else {}
         logs["val_loss"] = float(np.mean(self.model.loss(y_true, y_pred)))
@@ -182,10 +184,10 @@ def read_checkpoint_state(out_dir: Path) -> dict | None:
     return state
 
 
-def predict_source(model: keras.Model, source: WindowSource, batch_size: int,
+def predict_source(model: keras.Model | Predictor, source: WindowSource, batch_size: int,
                    progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(labels, strand-averaged predictions) for every window of ``source``, in order."""
-    predictor = Predictor(model)
+    predictor = model if isinstance(model, Predictor) else Predictor(model)
     batches = (codes for codes, _ in source.batches(batch_size * 2, shuffle=False,
                                                     rc_augment=False, seed=0))
     preds = predictor.predict_batches(batches, total=-(-len(source) // (batch_size * 2)),
@@ -226,16 +228,17 @@ def train_model(config: Config, genome: Genome, table: WindowTable, out_dir: Pat
     checkpointer = Checkpointer(out_dir, tc.patience, state)
     if not done:
         n_steps = steps_per_epoch(train_src, tc.batch_size)
+        # One endless iterator (Keras keeps it across epochs when steps_per_epoch is given); each
+        # pass over the table reshuffles with (seed, epoch), so a resumed run sees the same data.
         train_ds = make_dataset(train_src, tc.batch_size, shuffle=True, rc_augment=tc.rc_augment,
-                                seed=tc.seed, first_epoch=first_epoch)
-        train_ds = train_ds.apply(tf.data.experimental.assert_cardinality(n_steps))
+                                seed=tc.seed, first_epoch=first_epoch, repeat=True)
         all_callbacks = [ValidationMetrics(valid_src, tc.batch_size, config.windows.target),
                          checkpointer, *(callbacks or [])]
         if tc.tensorboard:
             all_callbacks.append(keras.callbacks.TensorBoard(out_dir / "tensorboard",
                                                              write_graph=False, profile_batch=0))
-        model.fit(train_ds, epochs=tc.epochs, initial_epoch=first_epoch, callbacks=all_callbacks,
-                  verbose=1 if tc.progress else 2, shuffle=False)
+        model.fit(train_ds, epochs=tc.epochs, initial_epoch=first_epoch, steps_per_epoch=n_steps,
+                  callbacks=all_callbacks, verbose=1 if tc.progress else 2, shuffle=False)
     best_epoch = checkpointer.state["best_epoch"] or checkpointer.state["epoch"]
     best = keras.models.load_model(out_dir / "checkpoints" / f"epoch-{best_epoch:04d}" / "model.keras")
     meta = ModelMeta(profiles=list(table.profiles), input_length=table.context,
@@ -253,11 +256,12 @@ def evaluate_model(model: keras.Model, meta: ModelMeta, genome: Genome, table: W
                    ) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """Long-format metrics (model, profile, split, ...) and (labels, predictions) per split."""
     frames, preds = [], {}
+    predictor = Predictor(model)
     for split in splits:
         source = WindowSource(genome, table.of_split(split))
         if len(source) == 0:
             continue
-        y_true, y_pred = predict_source(model, source, batch_size)
+        y_true, y_pred = predict_source(predictor, source, batch_size)
         preds[split] = (y_true, y_pred)
         frame = profile_metrics(y_true, y_pred, meta.profiles, meta.target)
         frame.insert(0, "split", split)

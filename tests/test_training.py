@@ -21,14 +21,15 @@ MOTIF = "TGACGTCA"
 
 @pytest.fixture
 def tiny_run(tmp_path):
-    """Three 20 kb chromosomes; profile 'a' open where MOTIF is planted, 'b' at random."""
+    """Three 150 kb chromosomes; profile 'a' open where MOTIF is planted (twice), 'b' at random."""
     rng = np.random.default_rng(0)
     seqs, peaks_a, peaks_b = {}, [], []
     for c in ("chr1", "chr2", "chr3"):
-        s = list(rng.choice(list("ACGT"), size=20000))
-        for start in range(300, 19500, 600):
+        s = list(rng.choice(list("ACGT"), size=150000))
+        for start in range(200, 149500, 400):
             if rng.random() < 0.5:
-                s[start + 90:start + 90 + len(MOTIF)] = MOTIF
+                s[start + 60:start + 60 + len(MOTIF)] = MOTIF
+                s[start + 120:start + 120 + len(MOTIF)] = MOTIF
                 peaks_a.append((c, start, start + 200))
             if rng.random() < 0.3:
                 peaks_b.append((c, start, start + 200))
@@ -41,11 +42,11 @@ def tiny_run(tmp_path):
         "profiles": [{"name": "a", "cell_type": "x", "assay": "ATAC", "peaks": str(tmp_path / "a.bed")},
                      {"name": "b", "cell_type": "y", "assay": "ATAC", "peaks": str(tmp_path / "b.bed")}],
         "windows": {"context": 200, "valid_chroms": ["chr2"], "test_chroms": ["chr3"]},
-        "model": {"resnet": {"stem_filters": 8, "stem_kernel": 9, "stage_filters": [8, 16],
+        "model": {"resnet": {"stem_filters": 16, "stem_kernel": 9, "stage_filters": [8, 16],
                              "head_units": 8},
                   "baseline": {"filters": [8, 8, 8], "head_units": 8}},
-        "training": {"epochs": 2, "batch_size": 16, "tensorboard": False, "progress": False,
-                     "learning_rate": 0.01},
+        "training": {"epochs": 3, "batch_size": 16, "tensorboard": False, "progress": False,
+                     "learning_rate": 0.005, "patience": 10},
         "out_dir": str(tmp_path / "run"),
     }
     path = tmp_path / "config.yaml"
@@ -61,10 +62,10 @@ def test_train_writes_model_history_and_checkpoints(tiny_run):
     result = train_model(config, genome, table, out)
     assert (out / "model.keras").exists() and (out / "model.json").exists()
     history = pd.read_csv(out / "history.csv")
-    assert history["epoch"].tolist() == [1, 2]
+    assert history["epoch"].tolist() == [1, 2, 3]
     assert {"loss", "val_loss", "val_auprc", "val_auroc"} <= set(history.columns)
     state = json.loads((out / "checkpoints" / "state.json").read_text())
-    assert state["epoch"] == 2 and state["best_epoch"] == result.best_epoch
+    assert state["epoch"] == 3 and state["best_epoch"] == result.best_epoch
     model, meta = load_model(out / "model.keras")
     assert meta.profiles == ["a", "b"] and meta.input_length == 200
     assert model.count_params() < 100_000
@@ -82,7 +83,7 @@ def test_resume_continues_from_checkpoint(tiny_run):
     ckpt_model, _ = load_model(out / "checkpoints" / "epoch-0001" / "model.keras")
     ckpt_weights = [w.copy() for w in ckpt_model.get_weights()]
 
-    config3 = load_config(tiny_run, {"training.epochs": 3, "training.patience": 10})
+    config3 = load_config(tiny_run, {"training.epochs": 3})
     seen = {}
 
     import keras
@@ -101,7 +102,7 @@ def test_resume_continues_from_checkpoint(tiny_run):
 
 def test_sigkill_mid_training_then_resume(tiny_run):
     cmd = [sys.executable, "-m", "brainresnet_tf.cli", "train", "--config", str(tiny_run),
-           "--set", "training.epochs=5", "--set", "training.patience=10"]
+           "--set", "training.epochs=5"]
     out = Path(load_config(tiny_run).out_dir)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)

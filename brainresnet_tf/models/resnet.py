@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import keras
 from keras import layers
 
-from .blocks import residual_block
+from .blocks import BN_MOMENTUM, residual_block
 from .heads import add_heads
 
 
@@ -30,7 +30,7 @@ def build_resnet_encoder(input_length: int, spec: ResNetSpec, name: str = "encod
     inputs = keras.Input((input_length, 4), name="sequence")
     x = layers.Conv1D(spec.stem_filters, spec.stem_kernel, padding="same", use_bias=False,
                       name="stem_conv")(inputs)
-    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name="stem_bn")(x)
     x = layers.Activation("relu", name="stem_relu")(x)
     for s, filters in enumerate(spec.stage_filters):
         x = layers.MaxPooling1D(spec.pool_size, padding="same", name=f"pool{s}")(x)
