@@ -17,6 +17,7 @@ setup(
         # No tensorflow-io: its native ops do not load on TF 2.21.
         "tensorflow>=2.21",
         "keras>=3.10",
+        "tensorboard>=2.15",  # training logs; not pulled in by tensorflow 2.21
         "numpy>=1.26",
         "pandas>=2.0",
         "scikit-learn>=1.3",

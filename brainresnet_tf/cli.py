@@ -46,6 +46,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--regions", required=True, help="BED file; windows are centred on each region")
     p.add_argument("--out", required=True, help=".tsv or .parquet")
     p.add_argument("--batch-size", type=int, default=256)
+
+    p = sub.add_parser("export", help="write a TF Serving SavedModel: <serving-dir>/<version>/")
+    p.add_argument("--model", required=True, help="model.keras (with its model.json)")
+    p.add_argument("--serving-dir", required=True, help="model base path, e.g. models/iPSC_neuron")
+    p.add_argument("--version", type=int, help="version number (default: the next integer)")
+
+    p = sub.add_parser("serve", help="gRPC server with TF Serving's API over an exported model")
+    p.add_argument("--model-base-path", required=True, help="folder of version folders")
+    p.add_argument("--model-name", help="name clients ask for (default: the folder's name)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
+    p.add_argument("--port", type=int, default=8500)
+    p.add_argument("--max-batch-size", type=int, default=64, help="rows per merged batch")
+    p.add_argument("--batch-timeout-ms", type=float, default=1.0,
+                   help="longest wait for more requests before running a batch")
+    p.add_argument("--no-batching", action="store_true", help="run each request on its own")
+    p.add_argument("--num-batch-threads", type=int,
+                   help="batches that may run at once (default: cores, at most 4)")
+    p.add_argument("--poll-seconds", type=float, default=1.0,
+                   help="how often to look for a new version")
+    p.add_argument("--intra-op-threads", type=int, default=0,
+                   help="TensorFlow intra-op threads (0: TF's default, all cores)")
+    p.add_argument("--inter-op-threads", type=int, default=0,
+                   help="TensorFlow inter-op threads (0: TF's default)")
+
+    p = sub.add_parser("query", help="query a TF Serving endpoint (ours or the real one)")
+    p.add_argument("--server", default="127.0.0.1:8500", help="host:port of the gRPC endpoint")
+    p.add_argument("--model", required=True, help="model name on the server")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--sequences", nargs="+", metavar="DNA", help="DNA strings (ACGTN)")
+    src.add_argument("--fasta", help="FASTA; each record exactly the model's input length")
+    src.add_argument("--bed", help="BED regions; windows centred on each (needs --genome)")
+    p.add_argument("--genome", help="genome FASTA for --bed")
+    p.add_argument("--signature", default="predict_dna", choices=["predict_dna", "serving_default"],
+                   help="predict_dna (strings, strand-averaged by the server) or serving_default "
+                        "(one-hot, forward strand only)")
+    p.add_argument("--out", help="write the table here (.tsv or .parquet) instead of stdout")
+    p.add_argument("--batch-size", type=int, default=64, help="sequences per request")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     return parser
 
 
@@ -81,6 +119,18 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.command == "predict":
         jobs.run_predict(Path(args.model), Path(args.genome), Path(args.regions), Path(args.out),
                          args.batch_size)
+    elif args.command == "export":
+        from .export import export_serving
+        path = export_serving(Path(args.model), Path(args.serving_dir), args.version)
+        print(f"[export] SavedModel for TF Serving -> {path}")
+    elif args.command == "serve":
+        from .serving_server import serve
+        serve(args.model_base_path, args.model_name, args.host, args.port, args.max_batch_size,
+              args.batch_timeout_ms, not args.no_batching, args.poll_seconds,
+              args.intra_op_threads, args.inter_op_threads, args.num_batch_threads)
+    elif args.command == "query":
+        from .serving_client import run_query
+        run_query(args)
     return 0
 
 

@@ -20,24 +20,24 @@ from .training import evaluate_model, open_genome, prepare_windows, train_model
 from .windows import WindowTable
 
 # The embedded default. `configs/demo.yaml` is the full setting written out (a test keeps them equal).
-DEMO_GENOME = {"quick": {"n_chroms": 5, "chrom_length": 400_000},
-               "full": {"n_chroms": 8, "chrom_length": 750_000}}
+DEMO_GENOME = {"quick": {"n_chroms": 8, "chrom_length": 1_000_000, "elements_per_mb": 700},
+               "full": {"n_chroms": 12, "chrom_length": 1_250_000, "elements_per_mb": 700}}
 DEMO_SETTINGS: dict[str, dict[str, Any]] = {
     "quick": {
-        "windows": {"bin_size": 200, "context": 600, "negative_ratio": 1.0,
-                    "valid_chroms": ["chr4"], "test_chroms": ["chr5"]},
+        "windows": {"bin_size": 200, "context": 400, "negative_ratio": 1.0,
+                    "valid_chroms": ["chr7"], "test_chroms": ["chr8"]},
         "model": {"resnet": {"stem_filters": 32, "stage_filters": [32, 48, 64], "blocks_per_stage": 1,
                              "head_units": 64},
                   "baseline": {"filters": [32, 48, 64], "head_units": 64}},
-        "training": {"batch_size": 64, "epochs": 8, "patience": 3, "learning_rate": 0.002},
+        "training": {"batch_size": 64, "epochs": 12, "patience": 3, "learning_rate": 0.002},
     },
     "full": {
-        "windows": {"bin_size": 200, "context": 1000, "negative_ratio": 2.0,
-                    "valid_chroms": ["chr7"], "test_chroms": ["chr8"]},
-        "model": {"resnet": {"stem_filters": 48, "stage_filters": [48, 64, 96], "blocks_per_stage": 2,
+        "windows": {"bin_size": 200, "context": 1000, "negative_ratio": 1.0,
+                    "valid_chroms": ["chr11"], "test_chroms": ["chr12"]},
+        "model": {"resnet": {"stem_filters": 48, "stage_filters": [48, 64, 96], "blocks_per_stage": 1,
                              "head_units": 96},
                   "baseline": {"filters": [48, 64, 96], "head_units": 96}},
-        "training": {"batch_size": 64, "epochs": 20, "patience": 4, "learning_rate": 0.001},
+        "training": {"batch_size": 64, "epochs": 15, "patience": 4, "learning_rate": 0.002},
     },
 }
 
