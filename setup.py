@@ -29,6 +29,8 @@ setup(
         "matplotlib>=3.7",
         "pyjaspar>=4.0",      # JASPAR motifs, shipped offline as SQLite: planted in the demo genome
         "biopython>=1.80",    # pyfaidx reads bgzipped FASTA through it
+        "tensorflow-serving-api>=2.21",  # TF Serving's gRPC messages and stubs (export, serve, query)
+        "grpcio>=1.60",
     ],
     extras_require={
         "dev": ["pytest>=7", "pyarrow>=12"],

@@ -155,6 +155,8 @@ def main() -> None:
     ap.add_argument("--n64", type=int, default=40, help="latency samples at batch 64")
     ap.add_argument("--rows", default="1,8,32", help="rows per request in the concurrent runs")
     ap.add_argument("--intra-op-threads", type=int, default=1, help="0: TensorFlow's default")
+    ap.add_argument("--num-batch-threads", type=int, default=min(4, os.cpu_count() or 1),
+                    help="server batch threads (the server's default: cores, at most 4)")
     args = ap.parse_args()
     rows_list = [int(r) for r in args.rows.split(",")]
     threads = ["--intra-op-threads", str(args.intra_op_threads),
@@ -172,7 +174,8 @@ def main() -> None:
         base = export_serving(model, tmp / "bench", meta=ModelMeta(PROFILES, LENGTH)).parent
         on, on_addr = start_server(base, tmp / "on.log",
                                    ["--max-batch-size", str(args.max_batch_size),
-                                    "--batch-timeout-ms", str(args.batch_timeout_ms), *threads])
+                                    "--batch-timeout-ms", str(args.batch_timeout_ms),
+                                    "--num-batch-threads", str(args.num_batch_threads), *threads])
         off, off_addr = start_server(base, tmp / "off.log", ["--no-batching", *threads])
         try:
             fn = tf.saved_model.load(str(base / "1")).signatures["serving_default"]
@@ -181,6 +184,7 @@ def main() -> None:
                       "cpu_cores": os.cpu_count(),
                       "server": {"max_batch_size": args.max_batch_size,
                                  "batch_timeout_ms": args.batch_timeout_ms,
+                                 "num_batch_threads": args.num_batch_threads,
                                  "tf_intra_op_threads": args.intra_op_threads or "default"},
                       "latency": {}}
             channels = {name: grpc.insecure_channel(addr, options=[

@@ -33,6 +33,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument("--baseline", action="store_true", help="also train the baseline CNN and compare")
 
+    p = sub.add_parser("pretrain", help="train on a compendium; save its trunk as a feature extractor")
+    _add_config_args(p)
+    p.add_argument("--out", help="output directory (overrides out_dir)")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+
+    p = sub.add_parser("compare-transfer",
+                       help="scratch vs frozen vs fine-tuned transfer at several data sizes")
+    _add_config_args(p)
+    p.add_argument("--extractor", help="extractor.keras (default: the config's transfer.extractor)")
+    p.add_argument("--fractions", default="0.05,0.2,1", help="training-set fractions")
+    p.add_argument("--seeds", default="0,1,2", help="seeds per fraction and mode")
+    p.add_argument("--out", help="output directory (default: <out_dir>/compare_transfer)")
+
+    p = sub.add_parser("demo-transfer", help="synthetic compendium -> pretrain -> transfer vs scratch")
+    p.add_argument("--out", default="runs/transfer_demo", help="output directory")
+    p.add_argument("--quick", action="store_true", help="two data sizes instead of three")
+    p.add_argument("--seed", type=int, default=0)
+
     p = sub.add_parser("evaluate", help="per-profile AUROC/AUPRC on the test chromosomes")
     p.add_argument("--model", required=True, help="model.keras")
     _add_config_args(p)
@@ -46,6 +64,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--regions", required=True, help="BED file; windows are centred on each region")
     p.add_argument("--out", required=True, help=".tsv or .parquet")
     p.add_argument("--batch-size", type=int, default=256)
+
+    p = sub.add_parser("score-variants", help="effect of each SNV of a VCF on every profile")
+    p.add_argument("--model", required=True, help="model.keras (with its model.json)")
+    p.add_argument("--genome", required=True, help="FASTA the VCF's REF alleles come from")
+    p.add_argument("--vcf", required=True, help="VCF, plain or gzipped")
+    p.add_argument("--out", required=True, help="scores .tsv or .parquet (written as it goes)")
+    p.add_argument("--batch-size", type=int, default=256, help="variants per model call")
+    p.add_argument("--strict", action="store_true",
+                   help="stop at a REF mismatch, unknown chromosome or position past its end "
+                        "(default: skip, count and list them in <out>.skipped.tsv)")
+    p.add_argument("--region", help="only variants in chrom[:start-end] (1-based, inclusive), "
+                                    "to split a VCF across processes")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("validate-variants",
+                       help="variant scores vs measured allelic imbalance: enrichment, Spearman")
+    p.add_argument("--scores", required=True, help="score-variants output (.tsv or .parquet)")
+    p.add_argument("--observed", required=True,
+                   help="allelic table: chrom,pos,ref,alt or variant_id; ref_reads,alt_reads or "
+                        "log_ratio; significant")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--score-column", default="max_abs_diff", help="ranking score (by |value|)")
+    p.add_argument("--comparators", default="", help="other score columns, comma-separated")
+    p.add_argument("--top-k", default="50,100,200", help="comma-separated k values")
+    p.add_argument("--profile", help="profile whose log(p_ref/p_alt) is compared with the observed "
+                                     "log(ref/alt) (default: each variant's max_abs_profile)")
 
     p = sub.add_parser("export", help="write a TF Serving SavedModel: <serving-dir>/<version>/")
     p.add_argument("--model", required=True, help="model.keras (with its model.json)")
@@ -113,12 +157,41 @@ def _dispatch(args: argparse.Namespace) -> int:
             overrides["model.arch"] = args.arch
         config = load_config(args.config, overrides)
         jobs.run_train(config, resume=args.resume, with_baseline=args.baseline)
+    elif args.command == "pretrain":
+        if args.out:
+            overrides["out_dir"] = str(Path(args.out).resolve())
+        jobs.run_pretrain(load_config(args.config, overrides), resume=args.resume)
+    elif args.command == "compare-transfer":
+        jobs.run_compare_transfer(load_config(args.config, overrides),
+                                  Path(args.extractor) if args.extractor else None,
+                                  tuple(float(f) for f in args.fractions.split(",")),
+                                  tuple(int(x) for x in args.seeds.split(",")),
+                                  Path(args.out) if args.out else None)
+    elif args.command == "demo-transfer":
+        jobs.run_transfer_demo(Path(args.out), quick=args.quick, seed=args.seed)
     elif args.command == "evaluate":
         config = load_config(args.config, overrides)
         jobs.run_evaluate(config, Path(args.model), Path(args.out) if args.out else None, args.baseline)
     elif args.command == "predict":
         jobs.run_predict(Path(args.model), Path(args.genome), Path(args.regions), Path(args.out),
                          args.batch_size)
+    elif args.command == "score-variants":
+        from .variants import run_score_variants
+        run_score_variants(args.model, args.genome, args.vcf, args.out, args.batch_size,
+                           args.strict, args.region, not args.no_progress)
+    elif args.command == "validate-variants":
+        from .errors import InputError
+        from .variant_validation import format_summary, validate_variants
+        try:
+            top_k = [int(k) for k in args.top_k.split(",") if k.strip()]
+        except ValueError:
+            raise InputError(f"--top-k {args.top_k!r}: expected integers like 50,100,200") from None
+        comparators = [c.strip() for c in args.comparators.split(",") if c.strip()]
+        summary = validate_variants(args.scores, args.observed, args.out, args.score_column,
+                                    comparators, top_k, args.profile)
+        print(format_summary(summary))
+        print(f"[validate-variants] enrichment.tsv, validation.json, joined.tsv, enrichment.png, "
+              f"scatter.png -> {args.out}")
     elif args.command == "export":
         from .export import export_serving
         path = export_serving(Path(args.model), Path(args.serving_dir), args.version)

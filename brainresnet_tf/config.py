@@ -24,6 +24,7 @@ class GenomeSpec:
 
     fasta: Path | None = None
     cache_dir: Path | None = None
+    build: str = ""                    # assembly name (hg38, ...), recorded in models and checked on transfer
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,15 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
+class TransferSpec:
+    """Borrowing a pre-trained feature extractor (``brainresnet pretrain``), MetaChrom-style."""
+
+    extractor: Path | None = None      # extractor.keras written by brainresnet pretrain
+    mode: str = "none"                 # none | frozen | fine_tune
+    learning_rate: float = 1e-4        # the extractor's own (lower) rate when fine-tuning
+
+
+@dataclass(frozen=True)
 class TrainingSpec:
     """Optimisation, early stopping and the tf.distribute strategy."""
 
@@ -43,6 +53,7 @@ class TrainingSpec:
     epochs: int = 20
     learning_rate: float = 1e-3
     patience: int = 4                  # epochs without validation AUPRC gain before stopping
+    min_epochs: int = 5                # never stop before this (models often sit on a plateau first)
     strategy: str = "auto"             # auto | default | mirrored
     class_weighting: bool = True       # up-weight positives of rare profiles (peaks target)
     rc_augment: bool = True
@@ -59,6 +70,7 @@ class Config:
     profiles: tuple[Profile, ...] = ()
     windows: WindowSpec = WindowSpec()
     model: ModelConfig = ModelConfig()
+    transfer: TransferSpec = TransferSpec()
     training: TrainingSpec = TrainingSpec()
     out_dir: Path = Path("runs/brainresnet")
     source: Path | None = field(default=None, compare=False)

@@ -13,7 +13,7 @@ import yaml
 from .config import Config, config_to_dict, load_config
 from .evaluation import METRIC_COLUMNS, format_table, mean_metric, plot_curves
 from .genome import Genome
-from .modelio import load_model
+from .modelio import load_model, save_extractor
 from .predict import predict_regions, write_table
 from .targets import read_bed
 from .training import evaluate_model, open_genome, prepare_windows, train_model
@@ -37,7 +37,7 @@ DEMO_SETTINGS: dict[str, dict[str, Any]] = {
         "model": {"resnet": {"stem_filters": 48, "stage_filters": [48, 64, 96], "blocks_per_stage": 1,
                              "head_units": 96},
                   "baseline": {"filters": [48, 64, 96], "head_units": 96}},
-        "training": {"batch_size": 64, "epochs": 15, "patience": 4, "learning_rate": 0.002},
+        "training": {"batch_size": 64, "epochs": 15, "patience": 4, "learning_rate": 0.001},
     },
 }
 
@@ -77,6 +77,9 @@ def run_demo(out: Path, quick: bool = False, seed: int = 0, config_path: str | N
     metrics = run_train(config, with_baseline=True)
     test = metrics[(metrics["split"] == "test") & (metrics["model"] == "resnet")]
     auroc = mean_metric(test, "auroc")
+    from .synthetic_variants import demo_variant_check  # demo VCF -> score -> ASoC-style check
+    demo_variant_check(out, Path(config.out_dir) / "model.keras", data, "iPSC_neuron",
+                       [*config.windows.valid_chroms, *config.windows.test_chroms], seed)
     print(f"[demo] ResNet mean test AUROC {auroc:.3f} (target >= 0.85: "
           f"{'met' if auroc >= 0.85 else 'NOT met'}); finished in {time.time() - t0:.0f} s")
     print(f"[demo] outputs in {out}: metrics.tsv, metrics.json, curves.png, model.keras; "
@@ -127,6 +130,97 @@ def write_reports(out: Path, metrics: pd.DataFrame, preds: dict[str, dict], prof
     if (metrics["split"] == "test").any() and metrics["auroc"].notna().any():
         print("[evaluate] test chromosomes:")
         print(format_table(metrics, "test"))
+
+
+def run_pretrain(config: Config, resume: bool = False) -> Path:
+    """Train a multi-task model on a compendium; save its trunk as ``extractor.keras``."""
+    out = Path(config.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    genome = open_genome(config)
+    table = prepare_windows(config, genome, out, progress=config.training.progress)
+    print(f"[pretrain] {len(table.profiles)} profiles, {len(table):,} windows")
+    result = train_model(config, genome, table, out, arch="resnet", resume=resume)
+    metrics, _ = evaluate_model(result.model, result.meta, genome, table, "compendium")
+    write_table(metrics, out / "metrics.tsv")
+    path = out / "extractor.keras"
+    save_extractor(result.model, path, result.meta)
+    test = metrics[metrics["split"] == "test"]
+    print(f"[pretrain] mean test AUROC {mean_metric(test, 'auroc'):.3f}, AUPRC "
+          f"{mean_metric(test, 'auprc'):.3f} over {len(test)} profiles; extractor: {path}")
+    return path
+
+
+def run_compare_transfer(config: Config, extractor: Path | None, fractions: tuple[float, ...],
+                         seeds: tuple[int, ...], out: Path | None = None) -> dict:
+    """Scratch vs frozen vs fine-tuned at several data sizes; TSV, plot and a verdict."""
+    from .errors import InputError
+    from .transfer_comparison import compare_transfer, summarize, transfer_verdict
+
+    extractor = extractor or config.transfer.extractor
+    if extractor is None:
+        raise InputError("compare-transfer needs --extractor (or transfer.extractor in the config)")
+    out = out or Path(config.out_dir) / "compare_transfer"
+    genome = open_genome(config)
+    table = prepare_windows(config, genome, out, progress=config.training.progress)
+    results = compare_transfer(config, genome, table, Path(extractor), out, fractions, seeds)
+    verdict = transfer_verdict(results)
+    (out / "verdict.json").write_text(json.dumps(verdict, indent=2))
+    print("[compare-transfer] mean test AUPRC over seeds (sd):")
+    print(summarize(results).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"[compare-transfer] at {verdict['small_fraction']:.0%}: {verdict['best_transfer_mode']} "
+          f"beats scratch by {verdict['gain_at_small']:+.3f} AUPRC (seed spread "
+          f"{verdict['seed_spread_at_small']:.3f}): "
+          f"{'yes' if verdict['beats_scratch_beyond_spread'] else 'NO'}; at "
+          f"{verdict['large_fraction']:.0%}: {verdict['difference_at_large']:+.3f} "
+          f"({'no worse' if verdict['no_worse_at_large'] else 'WORSE'}); {out / 'comparison.png'}")
+    return verdict
+
+
+def transfer_demo_configs(out: Path, data, quick: bool) -> tuple[Path, dict[str, Path]]:
+    """Write the compendium pre-training config and one config per BrainResNet family member."""
+    from .synthetic import BRAINRESNET_FAMILY
+
+    settings = json.loads(json.dumps(DEMO_SETTINGS["quick"]))
+    family = {c.name for c in BRAINRESNET_FAMILY}
+    profile = lambda p: {"name": p.name, "cell_type": p.cell_type, "assay": p.assay,  # noqa: E731
+                         "peaks": str(p.peaks), "bigwig": str(p.bigwig)}
+    base = {"genome": {"fasta": str(data.fasta), "build": "synthetic-demo"}, **settings}
+    (out / "configs" / "brainresnet").mkdir(parents=True, exist_ok=True)
+    pretrain = out / "configs" / "pretrain_compendium.yaml"
+    pretrain.write_text(yaml.safe_dump({
+        **base, "profiles": [profile(p) for p in data.profiles if p.cell_type not in family],
+        "training": {**settings["training"], "epochs": 15},
+        "out_dir": str(out / "pretrain")}, sort_keys=False))
+    members = {}
+    for member in BRAINRESNET_FAMILY:
+        path = out / "configs" / "brainresnet" / f"{member.name}.yaml"
+        path.write_text(yaml.safe_dump({
+            **base, "profiles": [profile(p) for p in data.profiles if p.cell_type == member.name],
+            "transfer": {"extractor": str(out / "pretrain" / "extractor.keras"), "mode": "frozen",
+                         "learning_rate": 0.0002},
+            "out_dir": str(out / "BrainResNet" / member.name)}, sort_keys=False))
+        members[member.name] = path
+    return pretrain, members
+
+
+def run_transfer_demo(out: Path, quick: bool = False, seed: int = 0, target: str = "iPSC_neuron") -> dict:
+    """Synthetic compendium (50 cell types) -> pretrain -> scratch vs transfer for ``target``."""
+    from .synthetic import BRAINRESNET_FAMILY, compendium_cell_types, generate_synthetic_dataset
+
+    t0 = time.time()
+    out = out.resolve()
+    cell_types = compendium_cell_types(50, seed) + BRAINRESNET_FAMILY
+    print(f"[transfer-demo] synthetic genome with {len(cell_types)} cell types "
+          f"(50 compendium + BrainResNet family) in {out / 'data'}")
+    data = generate_synthetic_dataset(out / "data", cell_types=cell_types, seed=seed,
+                                      **DEMO_GENOME["quick"])
+    pretrain_cfg, members = transfer_demo_configs(out, data, quick)
+    extractor = run_pretrain(load_config(pretrain_cfg))
+    fractions = (0.05, 1.0) if quick else (0.05, 0.2, 1.0)
+    verdict = run_compare_transfer(load_config(members[target]), extractor, fractions, (0, 1, 2),
+                                   out / "compare_transfer" / target)
+    print(f"[transfer-demo] finished in {time.time() - t0:.0f} s; family configs in {out / 'configs'}")
+    return verdict
 
 
 def run_evaluate(config: Config, model_path: Path, out: Path | None, baseline: str | None) -> pd.DataFrame:

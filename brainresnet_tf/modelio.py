@@ -46,6 +46,35 @@ def save_model(model: keras.Model, path: str | os.PathLike, meta: ModelMeta) -> 
     os.replace(tmp_meta, meta_path(path))
 
 
+EXTRACTOR_KIND = "feature_extractor"
+
+
+def save_extractor(model: keras.Model, path: str | os.PathLike, meta: ModelMeta) -> None:
+    """Save a trained model's encoder as a reusable feature extractor (``.keras`` + ``.json``)."""
+    encoder = model.get_layer("encoder")
+    extra = {**meta.extra, "kind": EXTRACTOR_KIND, "feature_dim": int(encoder.outputs[0].shape[-1]),
+             "source_arch": meta.arch}
+    save_model(encoder, path, ModelMeta(**{**asdict(meta), "extra": extra}))
+
+
+def load_extractor(path: str | os.PathLike, input_length: int, alphabet: str = ALPHABET,
+                   genome_build: str = "") -> tuple[keras.Model, ModelMeta]:
+    """Load a feature extractor and check it fits the data it will see; clear errors if not."""
+    model, meta = load_model(path)
+    if meta.extra.get("kind") != EXTRACTOR_KIND:
+        raise InputError(f"{path}: not a feature extractor (write one with `brainresnet pretrain`)")
+    if meta.input_length != input_length:
+        raise InputError(f"{path}: extractor takes {meta.input_length} bp windows but the config's "
+                         f"windows.context is {input_length} (set windows.context: {meta.input_length})")
+    if meta.alphabet != alphabet:
+        raise InputError(f"{path}: extractor one-hot alphabet {meta.alphabet!r} differs from "
+                         f"{alphabet!r} (columns would be misread)")
+    built = meta.extra.get("genome_build", "")
+    if built and genome_build and built != genome_build:
+        raise InputError(f"{path}: extractor was trained on {built} but genome.build is {genome_build}")
+    return model, meta
+
+
 def load_model(path: str | os.PathLike, compile: bool = False) -> tuple[keras.Model, ModelMeta]:
     """Load a ``.keras`` model and its metadata; clear errors when either is missing or off."""
     path = Path(path)

@@ -88,7 +88,11 @@ class ServingClient:
     def profiles(self, n: int) -> list[str]:
         """Profile names from the ``metadata`` signature, else ``profile_<i>``."""
         if "metadata" in self.signatures():
-            names = [p.decode() for p in self.predict("metadata", {})["profiles"].ravel()]
+            try:
+                names = [p.decode() for p in self.predict("metadata", {})["profiles"].ravel()]
+            except InputError as err:  # e.g. a server that cannot run a signature without inputs
+                print(f"[query] no profile names ({err}); using profile_<i>", file=sys.stderr)
+                names = []
             if len(names) == n:
                 return names
         return [f"profile_{i}" for i in range(n)]

@@ -132,6 +132,7 @@ class Batcher:
         self._timeout = max(0.0, options.batch_timeout_ms) / 1000.0
         self._queue: deque[_Task] = deque()
         self._cond = threading.Condition()
+        self._collecting = threading.Lock()
         self._closed = False
         self.batches_run = self.requests_run = 0  # counters, for tests and monitoring
         self._concurrent = False                  # did the last batch merge several requests?
@@ -154,36 +155,43 @@ class Batcher:
         return task.result
 
     def close(self) -> None:
-        """Finish what is queued, then stop the worker."""
+        """Finish what is queued, then stop the workers."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
 
     def _loop(self) -> None:
         while True:
-            with self._cond:
-                while not self._queue and not self._closed:
-                    self._cond.wait()
-                if not self._queue:
-                    return
-                batch = [self._queue.popleft()]
-                rows = batch[0].rows
-                deadline = batch[0].arrived + self._timeout
-                while rows < self._max:
-                    if self._queue:
-                        if rows + self._queue[0].rows > self._max:
-                            break
-                        task = self._queue.popleft()
-                        batch.append(task)
-                        rows += task.rows
-                        continue
-                    remaining = deadline - time.monotonic()
-                    running_elsewhere = self._pending - len(batch) > 0  # the queue is empty here
-                    if remaining <= 0 or self._closed or not (self._concurrent or running_elsewhere):
-                        break
-                    self._cond.wait(remaining)
-                self._concurrent = len(batch) > 1
+            with self._collecting:  # one worker forms a batch at a time; others may be running
+                batch = self._next_batch()
+            if batch is None:
+                return
             self._execute(batch)
+
+    def _next_batch(self) -> list[_Task] | None:
+        with self._cond:
+            while not self._queue and not self._closed:
+                self._cond.wait()
+            if not self._queue:
+                return None
+            batch = [self._queue.popleft()]
+            rows = batch[0].rows
+            deadline = batch[0].arrived + self._timeout
+            while rows < self._max:
+                if self._queue:
+                    if rows + self._queue[0].rows > self._max:
+                        break
+                    task = self._queue.popleft()
+                    batch.append(task)
+                    rows += task.rows
+                    continue
+                remaining = deadline - time.monotonic()
+                running_elsewhere = self._pending > len(batch)  # the queue is empty here
+                if remaining <= 0 or self._closed or not (self._concurrent or running_elsewhere):
+                    break
+                self._cond.wait(remaining)
+            self._concurrent = len(batch) > 1
+            return batch
 
     def _execute(self, batch: list[_Task]) -> None:
         with self._cond:

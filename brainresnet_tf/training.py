@@ -23,8 +23,9 @@ from .config import Config, config_to_dict
 from .errors import InputError
 from .evaluation import mean_metric, profile_metrics
 from .genome import Genome
-from .modelio import ModelMeta, save_model
+from .modelio import ModelMeta, load_extractor, save_model
 from .models import MaskedBinaryCrossentropy, MaskedMeanSquaredError, build_model
+from .models.transfer import MODES, build_transfer_model, transfer_optimizer
 from .pipeline import WindowSource, make_dataset, steps_per_epoch
 from .predict import Predictor
 from .windows import WindowTable, build_window_table
@@ -84,14 +85,35 @@ def positive_weights(labels: np.ndarray) -> list[float]:
     return np.clip(neg / np.maximum(pos, 1.0), 1.0, 10.0).round(4).tolist()
 
 
-def compile_model(model: keras.Model, config: Config, table: WindowTable) -> None:
-    """Adam with the masked loss for the table's target."""
+def compile_model(model: keras.Model, config: Config, table: WindowTable,
+                  optimizer: keras.optimizers.Optimizer | None = None) -> None:
+    """Adam (unless ``optimizer`` is given) with the masked loss for the table's target."""
     if config.windows.target == "signal":
         loss = MaskedMeanSquaredError()
     else:
         weights = positive_weights(table.of_split("train").labels) if config.training.class_weighting else None
         loss = MaskedBinaryCrossentropy(weights)
-    model.compile(optimizer=keras.optimizers.Adam(config.training.learning_rate), loss=loss)
+    model.compile(optimizer=optimizer or keras.optimizers.Adam(config.training.learning_rate), loss=loss)
+
+
+def build_for_config(config: Config, table: WindowTable, arch: str) -> keras.Model:
+    """A compiled model for ``arch``, or the transfer model when the config's transfer is on."""
+    spec = config.model.resnet if arch == "resnet" else config.model.baseline
+    mode = config.transfer.mode
+    if mode not in MODES:
+        raise InputError(f"transfer.mode {mode!r} is not one of {', '.join(MODES)}")
+    if mode == "none" or arch != "resnet":
+        model = build_model(arch, table.context, len(table.profiles), spec, config.windows.target)
+        compile_model(model, config, table)
+        return model
+    if config.transfer.extractor is None:
+        raise InputError(f"{config.source or 'config'}: transfer.mode is {mode} but transfer.extractor is not set")
+    extractor, _ = load_extractor(config.transfer.extractor, table.context, genome_build=config.genome.build)
+    model = build_transfer_model(extractor, table.context, len(table.profiles), spec, mode,
+                                 config.windows.target)
+    compile_model(model, config, table, transfer_optimizer(model, config.training.learning_rate,
+                                                           config.transfer.learning_rate))
+    return model
 
 
 class ValidationMetrics(keras.callbacks.Callback):
@@ -123,11 +145,12 @@ class Checkpointer(keras.callbacks.Callback):
     complete, so a kill at any instant leaves a consistent run to resume.
     """
 
-    def __init__(self, out_dir: Path, patience: int, state: dict | None = None):
+    def __init__(self, out_dir: Path, patience: int, state: dict | None = None, min_epochs: int = 0):
         super().__init__()
         self.out_dir = out_dir
         self.ckpt_dir = out_dir / "checkpoints"
         self.patience = patience
+        self.min_epochs = min_epochs
         self.state = state or {"epoch": 0, "best": None, "best_epoch": 0, "wait": 0,
                                "stopped": False, "history": []}
 
@@ -142,7 +165,7 @@ class Checkpointer(keras.callbacks.Callback):
             st["wait"] += 1
         st["epoch"] = epoch + 1
         st["history"].append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
-        if st["wait"] >= self.patience:
+        if st["wait"] >= self.patience and epoch + 1 >= self.min_epochs:
             st["stopped"] = True
             self.model.stop_training = True
         self._save_checkpoint(epoch + 1)
@@ -220,12 +243,10 @@ def train_model(config: Config, genome: Genome, table: WindowTable, out_dir: Pat
             model = keras.models.load_model(
                 out_dir / "checkpoints" / f"epoch-{state['epoch']:04d}" / "model.keras")
         else:
-            spec = config.model.resnet if arch == "resnet" else config.model.baseline
-            model = build_model(arch, table.context, len(table.profiles), spec, config.windows.target)
-            compile_model(model, config, table)
+            model = build_for_config(config, table, arch)
     first_epoch = state["epoch"] if state else 0
     done = state is not None and (state["stopped"] or state["epoch"] >= tc.epochs)
-    checkpointer = Checkpointer(out_dir, tc.patience, state)
+    checkpointer = Checkpointer(out_dir, tc.patience, state, tc.min_epochs)
     if not done:
         n_steps = steps_per_epoch(train_src, tc.batch_size)
         # One endless iterator (Keras keeps it across epochs when steps_per_epoch is given); each
@@ -246,7 +267,9 @@ def train_model(config: Config, genome: Genome, table: WindowTable, out_dir: Pat
                      genome=str(config.genome.fasta or ""),
                      cell_types=[p.cell_type for p in config.profiles],
                      assays=[p.assay for p in config.profiles],
-                     extra={"best_epoch": best_epoch, "config": config_to_dict(config)})
+                     extra={"best_epoch": best_epoch, "genome_build": config.genome.build,
+                            "transfer_mode": config.transfer.mode if arch == "resnet" else "none",
+                            "config": config_to_dict(config)})
     save_model(best, out_dir / "model.keras", meta)
     return TrainResult(best, meta, pd.DataFrame(checkpointer.state["history"]), out_dir, best_epoch)
 

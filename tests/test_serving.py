@@ -28,7 +28,7 @@ from brainresnet_tf.export import export_serving, version_dirs
 from brainresnet_tf.genome import one_hot_sequence
 from brainresnet_tf.modelio import ModelMeta, save_model
 from brainresnet_tf.models import ResNetSpec, build_resnet
-from brainresnet_tf.serving_server import BatchingOptions, ServingServer
+from brainresnet_tf.serving_server import Batcher, BatchingOptions, ServingServer
 
 from .conftest import write_fasta
 
@@ -207,6 +207,44 @@ def test_concurrent_requests_are_batched(exported, server, stubs):
     np.testing.assert_allclose(got, keras_strand_avg(model, seqs), atol=TOL)
     batcher = server.manager.current._batchers["predict_dna"]
     assert batcher.batches_run < batcher.requests_run  # some requests shared a batch
+
+
+def test_batcher_merges_splits_and_isolates_failures():
+    """Concurrent submits share batches; each gets its own rows; a bad one fails alone."""
+    sizes = []
+
+    def run(arrays):
+        x = arrays["x"]
+        if (x < 0).any():
+            raise ValueError("negative input")
+        sizes.append(len(x))
+        time.sleep(0.02)
+        return {"y": x * 2, "const": np.array(7)}
+
+    batcher = Batcher(run, BatchingOptions(True, max_batch_size=6, batch_timeout_ms=50,
+                                           num_batch_threads=2), "test")
+    results, errors = {}, {}
+    barrier = threading.Barrier(9)
+
+    def call(i):
+        barrier.wait()
+        x = np.full((1 if i % 2 else 2, 3), -1.0 if i == 5 else float(i))
+        try:
+            results[i] = batcher.submit({"x": x}, len(x))
+        except ValueError as err:
+            errors[i] = str(err)
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(9)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    batcher.close()
+    assert errors == {5: "negative input"}
+    for i, out in results.items():
+        np.testing.assert_array_equal(out["y"], np.full((1 if i % 2 else 2, 3), 2.0 * i))
+        assert out["const"] == 7
+    assert max(sizes) > 2 and max(sizes) <= 6  # merged, never past max_batch_size
 
 
 def test_metadata_and_status(stubs):

@@ -25,20 +25,26 @@ class ResNetSpec:
     dropout: float = 0.2
 
 
-def build_resnet_encoder(input_length: int, spec: ResNetSpec, name: str = "encoder") -> keras.Model:
-    """One-hot (L, 4) -> pooled feature vector (global max and mean, concatenated)."""
+def build_resnet_encoder(input_length: int, spec: ResNetSpec, name: str = "encoder",
+                         prefix: str = "") -> keras.Model:
+    """One-hot (L, 4) -> pooled feature vector (global max and mean, concatenated).
+
+    ``prefix`` starts every layer (and so variable) name: two encoders in one model (transfer
+    learning) keep distinct variable paths.
+    """
     inputs = keras.Input((input_length, 4), name="sequence")
     x = layers.Conv1D(spec.stem_filters, spec.stem_kernel, padding="same", use_bias=False,
-                      name="stem_conv")(inputs)
-    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name="stem_bn")(x)
-    x = layers.Activation("relu", name="stem_relu")(x)
+                      name=f"{prefix}stem_conv")(inputs)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{prefix}stem_bn")(x)
+    x = layers.Activation("relu", name=f"{prefix}stem_relu")(x)
     for s, filters in enumerate(spec.stage_filters):
-        x = layers.MaxPooling1D(spec.pool_size, padding="same", name=f"pool{s}")(x)
+        x = layers.MaxPooling1D(spec.pool_size, padding="same", name=f"{prefix}pool{s}")(x)
         for b in range(spec.blocks_per_stage):
             x = residual_block(x, filters, spec.kernel_size, 2 ** b if spec.dilate else 1,
-                               name=f"stage{s}_block{b}")
-    pooled = layers.Concatenate(name="pooled")([layers.GlobalMaxPooling1D(name="gmax")(x),
-                                                layers.GlobalAveragePooling1D(name="gavg")(x)])
+                               name=f"{prefix}stage{s}_block{b}")
+    pooled = layers.Concatenate(name=f"{prefix}pooled")(
+        [layers.GlobalMaxPooling1D(name=f"{prefix}gmax")(x),
+         layers.GlobalAveragePooling1D(name=f"{prefix}gavg")(x)])
     return keras.Model(inputs, pooled, name=name)
 
 
