@@ -58,3 +58,14 @@ def test_missing_config_and_bad_override(tmp_path):
 def test_shipped_configs_load(name):
     config = load_config(REPO / "configs" / name)
     assert config.profiles, f"{name} defines no profiles"
+
+
+def test_configs_demo_yaml_is_the_demo_setting():
+    import yaml
+
+    from brainresnet_tf.jobs import DEMO_SETTINGS
+    from brainresnet_tf.synthetic import DEFAULT_CELL_TYPES
+    shipped = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text())
+    for section, values in DEMO_SETTINGS["full"].items():
+        assert shipped[section] == values, section
+    assert [p["cell_type"] for p in shipped["profiles"]] == [c.name for c in DEFAULT_CELL_TYPES]
