@@ -36,7 +36,7 @@ DEMO_SETTINGS: dict[str, dict[str, Any]] = {
                     "valid_chroms": ["chr11"], "test_chroms": ["chr12"]},
         "model": {"resnet": {"stem_filters": 48, "stage_filters": [48, 64, 96], "blocks_per_stage": 1,
                              "head_units": 96},
-                  "baseline": {"filters": [48, 64, 96], "head_units": 96}},
+                  "baseline": {"filters": [48, 64, 96], "head_units": 96, "pool_size": 8}},
         "training": {"batch_size": 64, "epochs": 15, "patience": 4, "learning_rate": 0.001},
     },
 }

@@ -54,7 +54,7 @@ def test_missing_config_and_bad_override(tmp_path):
         parse_overrides(["training.epochs"])
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "configs").glob("*.yaml")))
+@pytest.mark.parametrize("name", sorted(str(p.relative_to(REPO / "configs")) for p in (REPO / "configs").rglob("*.yaml")))
 def test_shipped_configs_load(name):
     config = load_config(REPO / "configs" / name)
     assert config.profiles, f"{name} defines no profiles"
