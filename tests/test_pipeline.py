@@ -68,3 +68,19 @@ def test_sharding_splits_batches(source):
     y1 = _collect(make_dataset(src, 4, shard=(1, 2)))[1]
     assert sorted(np.concatenate([y0, y1])[:, 0].tolist()) == list(range(24))
     assert len(y0) == len(y1) == 12
+
+
+def test_pipeline_on_real_hg38_segment_matches_pyfaidx(real_data, tmp_path):
+    from brainresnet_tf.targets import Profile
+    from brainresnet_tf.windows import WindowSpec, build_window_table
+    g = Genome(real_data / "hg38_chr2_1-2333275" / "chr2_1-2333275.fa.gz", cache_dir=tmp_path)
+    peaks = real_data / "brain_peaks_hg38_chr2_0-2.33Mb" / "NeuN_ATAC_Nott2019.hg38.chr2_0-2333275.bed"
+    table = build_window_table(g, [Profile("NeuN", peaks=peaks)], WindowSpec(context=1000), progress=False)
+    src = WindowSource(g, table)
+    x, y = _collect(make_dataset(src, 32))
+    assert x.shape == (len(table), 1000, 4)
+    np.testing.assert_array_equal(y, table.labels)
+    for i in range(0, len(table), max(1, len(table) // 10)):
+        lo = int(table.window_start[i])
+        expect = one_hot(encode(g.fetch("chr2", lo, lo + 1000)))  # soft-masked bases encode as upper
+        np.testing.assert_array_equal(x[i], expect)
