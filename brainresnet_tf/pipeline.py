@@ -14,7 +14,7 @@ import tensorflow as tf
 from .genome import Genome, gather_windows, reverse_complement_codes
 from .windows import WindowTable
 
-SUPERBATCH = 8
+SUPERBATCH = 16
 
 
 class WindowSource:
@@ -45,15 +45,19 @@ class WindowSource:
         """Yield (codes uint8 (B, L), labels float32 (B, P)) for one epoch.
 
         ``shard=(i, n)`` keeps every n-th batch starting at i (per-worker input sharding).
+        The order and the strand of every window depend only on (seed, epoch), never on the
+        batch size or the shard: worker i of n with batches of B/n together read exactly the
+        global batches of B a single process reads (see :mod:`brainresnet_tf.distributed`).
         """
         rng = np.random.default_rng([seed, epoch])
         order = rng.permutation(len(self)) if shuffle else np.arange(len(self))
+        flips = rng.random(len(order)) < 0.5 if rc_augment else None
         n_batches = len(order) // batch_size if drop_remainder else -(-len(order) // batch_size)
         for b in range(shard[0], n_batches, shard[1]):
             idx = order[b * batch_size:(b + 1) * batch_size]
             codes, labels = self.codes(idx), self.table.labels[idx]
             if rc_augment:
-                flip = rng.random(len(idx)) < 0.5
+                flip = flips[b * batch_size:(b + 1) * batch_size]
                 if flip.any():
                     codes[flip] = reverse_complement_codes(codes[flip])
             yield codes, labels
