@@ -29,6 +29,10 @@ setup(
         "matplotlib>=3.7",
         "pyjaspar>=4.0",      # JASPAR motifs, shipped offline as SQLite: planted in the demo genome
         "biopython>=1.80",    # pyfaidx reads bgzipped FASTA through it
+        "modisco-lite>=3.0",  # TF-MoDISco patterns from attributions
+        "memelite>=0.5",      # TOMTOM in Python (no MEME binary)
+        "logomaker>=0.8",     # sequence logos in the motif report
+        "h5py>=3",
         "tensorflow-serving-api>=2.21",  # TF Serving's gRPC messages and stubs (export, serve, query)
         "grpcio>=1.60",
     ],

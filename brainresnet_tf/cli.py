@@ -33,6 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument("--baseline", action="store_true", help="also train the baseline CNN and compare")
 
+    p = sub.add_parser("launch", help="multi-worker training on this machine: N local workers "
+                                      "with TF_CONFIG on loopback ports (worker 0 is the chief)")
+    p.add_argument("--workers", type=int, required=True, help="number of worker processes")
+    _add_config_args(p)
+    p.add_argument("--port-base", type=int, help="ports P..P+N-1 on 127.0.0.1 (default: free ones)")
+    p.add_argument("--out", help="output directory (overrides out_dir)")
+    p.add_argument("--resume", action="store_true", help="every worker continues from the last checkpoint")
+    p.add_argument("--restarts", type=int, default=0,
+                   help="when a worker dies, stop all and start them again with --resume, "
+                        "up to this many times (default 0: fail)")
+    p.add_argument("--command", dest="command_name", choices=["train", "pretrain"], default="train",
+                   help="what each worker runs (default train)")
+    p.add_argument("--baseline", action="store_true", help="train: also train the baseline CNN")
+
     p = sub.add_parser("pretrain", help="train on a compendium; save its trunk as a feature extractor")
     _add_config_args(p)
     p.add_argument("--out", help="output directory (overrides out_dir)")
@@ -91,6 +105,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", help="profile whose log(p_ref/p_alt) is compared with the observed "
                                      "log(ref/alt) (default: each variant's max_abs_profile)")
 
+    p = sub.add_parser("motifs", help="attributions -> TF-MoDISco patterns -> TOMTOM vs JASPAR")
+    p.add_argument("--model", required=True, help="model.keras (with its model.json)")
+    p.add_argument("--genome", help="FASTA (default: the genome named in the model's metadata)")
+    p.add_argument("--regions", nargs="+", metavar="BED",
+                   help="BED/narrowPeak files; windows centred on each region (with --top-k: "
+                        "the candidates)")
+    p.add_argument("--top-k", type=int, help="explain the k windows the model scores highest for "
+                   "the task (with --contrast: k/2 most specific to each side), among --regions "
+                   "or genome-wide bins")
+    p.add_argument("--task", required=True, help="profile to explain")
+    p.add_argument("--contrast", help="explain task minus this profile (cell-type-specific motifs)")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--method", choices=["ig", "ixg", "ism"], default="ig",
+                   help="integrated gradients, input x gradient, or in-silico mutagenesis")
+    p.add_argument("--steps", type=int, default=20, help="integrated-gradients steps")
+    p.add_argument("--scale", choices=["logit", "output"], default="logit",
+                   help="explain the output layer's logit or the output itself")
+    p.add_argument("--batch-size", type=int, default=256, help="model inputs per call")
+    p.add_argument("--window", type=int, help="central bases given to TF-MoDISco (default all)")
+    p.add_argument("--max-seqlets", type=int, default=20000,
+                   help="TF-MoDISco seqlets per sign (its API default)")
+    p.add_argument("--n-leiden", type=int, default=2, help="TF-MoDISco Leiden runs")
+    p.add_argument("--jaspar-release", default="JASPAR2024", help="pyjaspar release to match against")
+    p.add_argument("--truth", help="synthetic data folder (motif_sites.tsv, elements.tsv) to check "
+                                   "against; default: the genome's folder if it has them; none: off")
+    p.add_argument("--bigwig", action="store_true", help="also write contributions.bw")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars or summary")
+
+    p = sub.add_parser("attribute", help="per-base attributions of regions as a bigWig track")
+    p.add_argument("--model", required=True, help="model.keras (with its model.json)")
+    p.add_argument("--genome", help="FASTA (default: the genome named in the model's metadata)")
+    p.add_argument("--regions", required=True, nargs="+", metavar="BED",
+                   help="BED files; windows centred on each region")
+    p.add_argument("--task", required=True, help="profile to explain")
+    p.add_argument("--contrast", help="explain task minus this profile")
+    p.add_argument("--out", required=True, help="bigWig path (.bw)")
+    p.add_argument("--method", choices=["ig", "ixg", "ism"], default="ig")
+    p.add_argument("--steps", type=int, default=20, help="integrated-gradients steps")
+    p.add_argument("--scale", choices=["logit", "output"], default="logit")
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--npz", help="also save one-hot and hypothetical contributions here")
+    p.add_argument("--no-progress", action="store_true")
+
     p = sub.add_parser("export", help="write a TF Serving SavedModel: <serving-dir>/<version>/")
     p.add_argument("--model", required=True, help="model.keras (with its model.json)")
     p.add_argument("--serving-dir", required=True, help="model base path, e.g. models/iPSC_neuron")
@@ -143,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "launch":  # before importing TensorFlow: the launcher only runs processes
+        from .launch import run_launch
+        return run_launch(args)
     from . import jobs
     from .config import load_config, parse_overrides
 
@@ -192,6 +252,19 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(format_summary(summary))
         print(f"[validate-variants] enrichment.tsv, validation.json, joined.tsv, enrichment.png, "
               f"scatter.png -> {args.out}")
+    elif args.command == "motifs":
+        from .motif_job import run_motifs
+        run_motifs(args.model, args.out, args.task, genome=args.genome, regions=args.regions,
+                   top_k=args.top_k, contrast=args.contrast, method=args.method, steps=args.steps,
+                   scale=args.scale, batch_size=args.batch_size, window=args.window,
+                   max_seqlets=args.max_seqlets, n_leiden=args.n_leiden,
+                   release=args.jaspar_release, truth=args.truth, bigwig=args.bigwig,
+                   progress=not args.no_progress)
+    elif args.command == "attribute":
+        from .attribution_tracks import run_attribute
+        run_attribute(args.model, args.genome, args.regions, args.task, args.out, args.contrast,
+                      args.method, args.steps, args.scale, args.batch_size, args.npz,
+                      not args.no_progress)
     elif args.command == "export":
         from .export import export_serving
         path = export_serving(Path(args.model), Path(args.serving_dir), args.version)
