@@ -49,12 +49,17 @@ class TransferSpec:
 class TrainingSpec:
     """Optimisation, early stopping and the tf.distribute strategy."""
 
-    batch_size: int = 64
+    batch_size: int = 64               # GLOBAL batch per step, split evenly over all replicas of all
+                                       # workers (per-replica = batch_size / replicas), so a config
+                                       # trains the same model under every strategy
     epochs: int = 20
     learning_rate: float = 1e-3
     patience: int = 4                  # epochs without validation AUPRC gain before stopping
     min_epochs: int = 5                # never stop before this (models often sit on a plateau first)
-    strategy: str = "auto"             # auto | default | mirrored
+    strategy: str = "auto"             # auto | default | mirrored | multi_worker (auto: multi_worker
+                                       # when TF_CONFIG is set, mirrored with >1 GPU, else default)
+    loop: str = "auto"                 # auto | fit | custom: Keras fit, or the strategy.run loop of
+                                       # distributed.py (auto: custom under multi_worker, else fit)
     class_weighting: bool = True       # up-weight positives of rare profiles (peaks target)
     rc_augment: bool = True
     seed: int = 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pandas as pd
 import yaml
 
 from .config import Config, config_to_dict, load_config
+from .distributed import is_chief, worker_dir
 from .evaluation import METRIC_COLUMNS, format_table, mean_metric, plot_curves
 from .genome import Genome
 from .modelio import load_model, save_extractor
@@ -88,12 +90,18 @@ def run_demo(out: Path, quick: bool = False, seed: int = 0, config_path: str | N
 
 
 def run_train(config: Config, resume: bool = False, with_baseline: bool = False) -> pd.DataFrame:
-    """Train the config's model (and optionally the baseline), evaluate, write reports."""
+    """Train the config's model (and optionally the baseline), evaluate, write reports.
+
+    Under multi-worker training only the chief writes ``out_dir`` and evaluates; the other
+    workers train alongside it and return an empty table.
+    """
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.used.yaml").write_text(yaml.safe_dump(config_to_dict(config), sort_keys=False))
+    chief = is_chief(config.training.strategy)
+    if chief:
+        (out / "config.used.yaml").write_text(yaml.safe_dump(config_to_dict(config), sort_keys=False))
     genome = open_genome(config)
-    table = prepare_windows(config, genome, out, progress=config.training.progress)
+    table = _worker_windows(config, genome, out)
     print("[train] windows per split and positives per profile:")
     print(table.summary().to_string(index=False))
     runs = [(config.model.arch, out)]
@@ -104,11 +112,25 @@ def run_train(config: Config, resume: bool = False, with_baseline: bool = False)
         print(f"[train] {arch}: training in {run_dir}")
         result = train_model(config, genome, table, run_dir, arch=arch, resume=resume)
         print(f"[train] {arch}: {result.model.count_params():,} parameters, best epoch {result.best_epoch}")
+        if not chief:
+            continue
         metrics, p = evaluate_model(result.model, result.meta, genome, table, arch)
         frames.append(metrics)
         preds[arch] = p
+    if not chief:
+        return pd.DataFrame()
     write_reports(out, pd.concat(frames, ignore_index=True), preds, table.profiles)
     return pd.concat(frames, ignore_index=True)
+
+
+def _worker_windows(config: Config, genome: Genome, out: Path) -> WindowTable:
+    """The window table; a non-chief worker starts from the chief's copy and writes its own."""
+    if is_chief(config.training.strategy):
+        return prepare_windows(config, genome, out, progress=config.training.progress)
+    scratch = worker_dir(out, config.training.strategy)
+    if (out / "windows.npz").exists() and not (scratch / "windows.npz").exists():
+        shutil.copyfile(out / "windows.npz", scratch / "windows.npz")
+    return prepare_windows(config, genome, scratch, progress=False)
 
 
 def write_reports(out: Path, metrics: pd.DataFrame, preds: dict[str, dict], profiles: list[str]) -> None:
@@ -137,9 +159,11 @@ def run_pretrain(config: Config, resume: bool = False) -> Path:
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     genome = open_genome(config)
-    table = prepare_windows(config, genome, out, progress=config.training.progress)
+    table = _worker_windows(config, genome, out)
     print(f"[pretrain] {len(table.profiles)} profiles, {len(table):,} windows")
     result = train_model(config, genome, table, out, arch="resnet", resume=resume)
+    if not is_chief(config.training.strategy):  # the chief evaluates and writes the extractor
+        return out / "extractor.keras"
     metrics, _ = evaluate_model(result.model, result.meta, genome, table, "compendium")
     write_table(metrics, out / "metrics.tsv")
     path = out / "extractor.keras"

@@ -20,6 +20,8 @@ import pandas as pd
 import tensorflow as tf
 
 from .config import Config, config_to_dict
+from .distributed import (ReseedDropout, custom_fit, is_chief, multi_worker_strategy, resolved_strategy_name,
+                          synchronize_batch_norm, use_custom_loop, worker_dir)
 from .errors import InputError
 from .evaluation import mean_metric, profile_metrics
 from .genome import Genome
@@ -45,14 +47,23 @@ class TrainResult:
 
 
 def choose_strategy(name: str = "auto") -> tf.distribute.Strategy:
-    """``default``, ``mirrored`` or ``auto`` (MirroredStrategy when several GPUs are present)."""
+    """``default``, ``mirrored``, ``multi_worker`` or ``auto``.
+
+    ``auto``: MultiWorkerMirroredStrategy when ``TF_CONFIG`` is set, MirroredStrategy when several
+    GPUs are present, else the default strategy. ``mirrored`` spans all GPUs, or all logical CPU
+    devices when there is no GPU and several were configured. Call it before any other TF work
+    (MultiWorkerMirroredStrategy must be created at program start).
+    """
+    name = resolved_strategy_name(name)
+    if name == "multi_worker":
+        return multi_worker_strategy()
     if name == "auto":
         name = "mirrored" if len(tf.config.list_logical_devices("GPU")) > 1 else "default"
     if name == "default":
         return tf.distribute.get_strategy()
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    raise InputError(f"training.strategy {name!r} is not one of auto, default, mirrored")
+    cpus = tf.config.list_logical_devices("CPU")
+    many_cpus = not tf.config.list_logical_devices("GPU") and len(cpus) > 1
+    return tf.distribute.MirroredStrategy([d.name for d in cpus] if many_cpus else None)
 
 
 def open_genome(config: Config) -> Genome:
@@ -226,13 +237,15 @@ def train_model(config: Config, genome: Genome, table: WindowTable, out_dir: Pat
     ``callbacks`` are added after ours (they see ``val_auprc`` in the logs).
     """
     arch = arch or config.model.arch
-    out_dir.mkdir(parents=True, exist_ok=True)
     tc = config.training
-    state = read_checkpoint_state(out_dir) if resume else None
-    if not resume and (out_dir / "checkpoints").exists():
+    strategy = choose_strategy(tc.strategy)  # first: MultiWorkerMirroredStrategy precedes TF work
+    custom_loop = use_custom_loop(tc.loop, strategy)
+    chief = is_chief(tc.strategy)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = read_checkpoint_state(out_dir) if resume else None  # every worker reads the chief's
+    if chief and not resume and (out_dir / "checkpoints").exists():
         shutil.rmtree(out_dir / "checkpoints")
     keras.utils.set_random_seed(tc.seed)
-    strategy = choose_strategy(tc.strategy)
     train_src = WindowSource(genome, table.of_split("train"))
     valid_src = WindowSource(genome, table.of_split("valid"))
     if len(train_src) == 0 or len(valid_src) == 0:
@@ -244,16 +257,36 @@ def train_model(config: Config, genome: Genome, table: WindowTable, out_dir: Pat
                 out_dir / "checkpoints" / f"epoch-{state['epoch']:04d}" / "model.keras")
         else:
             model = build_for_config(config, table, arch)
+    if strategy.num_replicas_in_sync > 1:  # statistics over the global batch, as one process
+        synchronize_batch_norm(model)
     first_epoch = state["epoch"] if state else 0
     done = state is not None and (state["stopped"] or state["epoch"] >= tc.epochs)
-    checkpointer = Checkpointer(out_dir, tc.patience, state, tc.min_epochs)
-    if not done:
-        n_steps = steps_per_epoch(train_src, tc.batch_size)
+    # non-chief workers write the same checkpoints to a throwaway folder (saving may need them all)
+    write_dir = worker_dir(out_dir, tc.strategy)
+    checkpointer = Checkpointer(write_dir, tc.patience, state, tc.min_epochs)
+    if not done and custom_loop:
+        all_callbacks = [ReseedDropout(tc.seed),
+                         ValidationMetrics(valid_src, tc.batch_size, config.windows.target),
+                         checkpointer, *(callbacks or [])]
+        if tc.tensorboard and chief:
+            all_callbacks.append(keras.callbacks.TensorBoard(out_dir / "tensorboard",
+                                                             write_graph=False, profile_batch=0))
+        custom_fit(model, strategy, train_src, valid_src, all_callbacks,
+                   batch_size=tc.batch_size, epochs=tc.epochs, first_epoch=first_epoch,
+                   seed=tc.seed, rc_augment=tc.rc_augment, progress=tc.progress)
+    elif not done:
+        # partial batches are dropped: every strategy and loop takes the same global batches
+        n_steps = steps_per_epoch(train_src, tc.batch_size, drop_remainder=True)
+        if n_steps == 0:
+            raise InputError(f"the train split has {len(train_src)} windows, fewer than one batch "
+                             f"of {tc.batch_size}")
         # One endless iterator (Keras keeps it across epochs when steps_per_epoch is given); each
         # pass over the table reshuffles with (seed, epoch), so a resumed run sees the same data.
         train_ds = make_dataset(train_src, tc.batch_size, shuffle=True, rc_augment=tc.rc_augment,
-                                seed=tc.seed, first_epoch=first_epoch, repeat=True)
-        all_callbacks = [ValidationMetrics(valid_src, tc.batch_size, config.windows.target),
+                                seed=tc.seed, first_epoch=first_epoch, repeat=True,
+                                drop_remainder=True)
+        all_callbacks = [ReseedDropout(tc.seed),
+                         ValidationMetrics(valid_src, tc.batch_size, config.windows.target),
                          checkpointer, *(callbacks or [])]
         if tc.tensorboard:
             all_callbacks.append(keras.callbacks.TensorBoard(out_dir / "tensorboard",
@@ -261,7 +294,9 @@ def train_model(config: Config, genome: Genome, table: WindowTable, out_dir: Pat
         model.fit(train_ds, epochs=tc.epochs, initial_epoch=first_epoch, steps_per_epoch=n_steps,
                   callbacks=all_callbacks, verbose=1 if tc.progress else 2, shuffle=False)
     best_epoch = checkpointer.state["best_epoch"] or checkpointer.state["epoch"]
-    best = keras.models.load_model(out_dir / "checkpoints" / f"epoch-{best_epoch:04d}" / "model.keras")
+    best_path = Path("checkpoints") / f"epoch-{best_epoch:04d}" / "model.keras"
+    best = keras.models.load_model(write_dir / best_path if (write_dir / best_path).exists()
+                                   else out_dir / best_path)
     meta = ModelMeta(profiles=list(table.profiles), input_length=table.context,
                      bin_size=table.bin_size, target=config.windows.target, arch=arch,
                      genome=str(config.genome.fasta or ""),
@@ -270,7 +305,8 @@ def train_model(config: Config, genome: Genome, table: WindowTable, out_dir: Pat
                      extra={"best_epoch": best_epoch, "genome_build": config.genome.build,
                             "transfer_mode": config.transfer.mode if arch == "resnet" else "none",
                             "config": config_to_dict(config)})
-    save_model(best, out_dir / "model.keras", meta)
+    if chief:
+        save_model(best, out_dir / "model.keras", meta)
     return TrainResult(best, meta, pd.DataFrame(checkpointer.state["history"]), out_dir, best_epoch)
 
 
