@@ -3,6 +3,10 @@ from pathlib import Path
 
 from setuptools import find_packages, setup
 
+# Kipoi 0.8.6 imports six, pybedtools and pkg_resources (gone from setuptools 81 on) without
+# declaring them.
+KIPOI = ["kipoi>=0.8.6", "six", "pybedtools", "setuptools<81"]
+
 setup(
     name="brainresnet_tf",
     version="0.1.0",
@@ -37,8 +41,13 @@ setup(
         "grpcio>=1.60",
     ],
     extras_require={
-        "dev": ["pytest>=7", "pyarrow>=12"],
+        "dev": ["pytest>=7", "pyarrow>=12", *KIPOI],
         "parquet": ["pyarrow>=12"],
+        "kipoi": KIPOI,
     },
+    # the Kipoi group template, found by `brainresnet kipoi-install` in a non-editable install
+    data_files=[(f"share/brainresnet_tf/{folder}", sorted(str(p) for p in Path(folder).glob("*")
+                                                           if p.is_file()))
+                for folder in ("kipoi_model/BrainResNet", "kipoi_model/BrainResNet/example_files")],
     entry_points={"console_scripts": ["brainresnet=brainresnet_tf.cli:main"]},
 )

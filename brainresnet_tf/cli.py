@@ -153,6 +153,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--serving-dir", required=True, help="model base path, e.g. models/iPSC_neuron")
     p.add_argument("--version", type=int, help="version number (default: the next integer)")
 
+    p = sub.add_parser("kipoi-install",
+                       help="add a model to the BrainResNet Kipoi group and register it with Kipoi")
+    p.add_argument("--model", required=True, help="model.keras (with its model.json)")
+    p.add_argument("--name", required=True, help="model name in the group, e.g. iPSC_neuron "
+                                                 "(kipoi predict BrainResNet/<name>)")
+    p.add_argument("--kipoi-dir", help="folder for the installed group "
+                                       "(default: $HOME/.kipoi/brainresnet_models)")
+    p.add_argument("--source-name", default="kipoi",
+                   help="Kipoi model source to register the folder as (default kipoi, so plain "
+                        "`kipoi predict BrainResNet/<name>` finds it; the public zoo entry is "
+                        "kept as kipoi_zoo)")
+    p.add_argument("--cell-type", help="cell type shown in the model's doc (default: the model's)")
+
     p = sub.add_parser("serve", help="gRPC server with TF Serving's API over an exported model")
     p.add_argument("--model-base-path", required=True, help="folder of version folders")
     p.add_argument("--model-name", help="name clients ask for (default: the folder's name)")
@@ -269,6 +282,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .export import export_serving
         path = export_serving(Path(args.model), Path(args.serving_dir), args.version)
         print(f"[export] SavedModel for TF Serving -> {path}")
+    elif args.command == "kipoi-install":
+        from .kipoi_group import GROUP, install_model
+        path = install_model(Path(args.model), args.name, args.kipoi_dir, args.source_name,
+                             cell_type=args.cell_type)
+        source = "" if args.source_name == "kipoi" else f" --source {args.source_name}"
+        print(f"[kipoi-install] {GROUP}/{args.name} -> {path}\n"
+              f"  kipoi test {GROUP}/{args.name} --source {args.source_name}\n"
+              f"  kipoi predict {GROUP}/{args.name}{source} --dataloader_args="
+              "'{\"intervals_file\": \"regions.bed\", \"fasta_file\": \"genome.fa\"}' -o preds.tsv")
     elif args.command == "serve":
         from .serving_server import serve
         serve(args.model_base_path, args.model_name, args.host, args.port, args.max_batch_size,

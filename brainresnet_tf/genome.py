@@ -86,6 +86,12 @@ class Genome:
             self._fasta = pyfaidx.Fasta(str(self.path), as_raw=True, sequence_always_upper=False,
                                         rebuild=False, build_index=True)
         except (pyfaidx.FastaIndexingError, PermissionError, OSError, ValueError) as err:
+            fai = Path(f"{self.path}.fai")
+            if not fai.exists():  # pyfaidx's own advice (rebuild=False) does not apply here
+                raise InputError(f"{self.path}: the FASTA has no index and {fai.name} cannot be "
+                                 f"written beside it; index it where you may write (samtools "
+                                 f"faidx) and put the .fai next to the FASTA, or copy the FASTA "
+                                 f"to a writable folder") from err
             raise InputError(f"{self.path}: cannot index FASTA ({err})") from err
         names = tuple(self._fasta.keys())
         if not names:

@@ -1,0 +1,6 @@
+"""Kipoi entry point of the BrainResNet group (``defined_as: model.BrainResNetModel``).
+
+The implementation lives in the installed package, so the group and ``brainresnet predict`` share
+one code path; see ``brainresnet_tf/kipoi_components.py``.
+"""
+from brainresnet_tf.kipoi_components import BrainResNetModel  # noqa: F401
