@@ -49,14 +49,15 @@ def model_flops(model: keras.Model) -> dict[str, int]:
             "input_gradient": 2 * forward}  # forward + backward to the input (no weight grads)
 
 
-def _best_rate(fn, flops: float, repeats: int) -> float:
-    fn()  # warm-up
+def best_rate(fn, work: float, repeats: int) -> float:
+    """``work`` (FLOPs, items) per second of ``fn``, best of ``repeats`` after a warm-up call."""
+    fn()
     best = float("inf")
     for _ in range(repeats):
         t = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - t)
-    return flops / best
+    return work / best
 
 
 def peak_matmul_flops(n: int = 4096, repeats: int = 4) -> dict[str, float]:
@@ -70,12 +71,12 @@ def peak_matmul_flops(n: int = 4096, repeats: int = 4) -> dict[str, float]:
     ta, tb = tf.constant(a), tf.constant(b)
     matmul = tf.function(tf.linalg.matmul)
     flops = 2.0 * n ** 3
-    rates = {"tensorflow": _best_rate(lambda: matmul(ta, tb).numpy(), flops, repeats)}
+    rates = {"tensorflow": best_rate(lambda: matmul(ta, tb).numpy(), flops, repeats)}
     try:
         import torch
     except ImportError:
-        rates["numpy"] = _best_rate(lambda: a @ b, flops, repeats)
+        rates["numpy"] = best_rate(lambda: a @ b, flops, repeats)
     else:
         pa, pb = torch.from_numpy(a), torch.from_numpy(b)
-        rates["torch"] = _best_rate(lambda: pa @ pb, flops, repeats)
+        rates["torch"] = best_rate(lambda: pa @ pb, flops, repeats)
     return {**rates, "peak": max(rates.values()), "n": n}

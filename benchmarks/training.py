@@ -42,7 +42,7 @@ from brainresnet_tf.jobs import DEMO_SETTINGS  # noqa: E402
 from brainresnet_tf.pipeline import WindowSource, make_dataset  # noqa: E402
 from brainresnet_tf.training import build_for_config, positive_weights  # noqa: E402
 from brainresnet_tf.windows import WindowTable  # noqa: E402
-from flops import model_flops, peak_matmul_flops  # noqa: E402
+from flops import best_rate, model_flops, peak_matmul_flops  # noqa: E402
 from pipeline import write_random_genome  # noqa: E402
 
 try:
@@ -121,17 +121,6 @@ def torch_round(net, opt, batches, weights, skip: int, steps: int, batch: int) -
         opt.step()
     float(loss.detach())
     return steps * batch / (time.perf_counter() - t)
-
-
-def best_rate(fn, n: int, repeats: int) -> float:
-    """Items/s of ``fn`` (which handles ``n`` items), best of ``repeats`` after a warm-up call."""
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return n / best
 
 
 def summary(rates: list[float]) -> dict:

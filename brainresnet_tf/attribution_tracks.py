@@ -66,8 +66,7 @@ def run_attribute(model_path: str | os.PathLike, genome_path: str | os.PathLike 
     """``brainresnet attribute``: per-base contributions of windows centred on BED regions -> bigWig."""
     from .attribution import attribute, contributions, make_target
     from .genome import Genome
-    from .modelio import load_model
-    from .motif_job import genome_path_for
+    from .modelio import genome_path_for, load_model
     from .selection import one_hot_windows, windows_from_beds
 
     model, meta = load_model(model_path)

@@ -4,7 +4,7 @@ Keras 3 ``fit`` fails under MultiWorkerMirroredStrategy (keras-team/keras#20585)
 ``training.strategy: multi_worker`` (or ``auto`` with ``TF_CONFIG`` set) :func:`custom_fit` runs
 the epochs itself; ``training.loop: custom`` runs it under the default and mirrored strategies too.
 Everything else is shared with the Keras path of :func:`brainresnet_tf.training.train_model`:
-the model (``build_for_config``), the data pipeline, ``ValidationMetrics``, the checkpoint format
+the model (``build_for_config``), the data pipeline, the validation callback, the checkpoint format
 and early stopping (``Checkpointer``: ``checkpoints/epoch-NNNN/model.keras`` + ``state.json``).
 
 How one step is distributed
@@ -306,12 +306,13 @@ def distributed_dataset(strategy: tf.distribute.Strategy, source: WindowSource, 
 def custom_fit(model: keras.Model, strategy: tf.distribute.Strategy, train_src: WindowSource,
                valid_src: WindowSource, callbacks: list[keras.callbacks.Callback], *,
                batch_size: int, epochs: int, first_epoch: int, seed: int, rc_augment: bool,
-               progress: bool) -> None:
+               progress: bool, reduce_after: keras.callbacks.Callback | None = None) -> None:
     """Train ``model`` (built under ``strategy.scope()``) from ``first_epoch`` to ``epochs``.
 
     ``callbacks`` see the same events and logs as under Keras fit (train begin/end, epoch
-    begin/end with ``loss`` then whatever ValidationMetrics adds); the logs are averaged across
-    workers right after the ``ValidationMetrics`` callback, before checkpointing.
+    begin/end with ``loss`` then whatever the validation callback adds); the logs are averaged
+    across workers right after ``reduce_after`` (that validation callback; else first), before
+    checkpointing.
     """
     replicas = strategy.num_replicas_in_sync
     if batch_size % replicas:
@@ -329,11 +330,9 @@ def custom_fit(model: keras.Model, strategy: tf.distribute.Strategy, train_src: 
         raise InputError(f"worker {info.rank}: the workers resume from different epochs or hold "
                          f"different window tables (here: epoch {first_epoch}, {len(train_src)} "
                          "train windows); out_dir must be on storage every worker shares")
-    from .training import ValidationMetrics
-    last_validation = max((i for i, c in enumerate(callbacks) if isinstance(c, ValidationMetrics)),
-                          default=-1)
     callbacks = list(callbacks)
-    callbacks.insert(last_validation + 1, AgreeAcrossWorkers(cross))
+    at = callbacks.index(reduce_after) + 1 if reduce_after is not None else 0
+    callbacks.insert(at, AgreeAcrossWorkers(cross))
     cb = keras.callbacks.CallbackList(callbacks, model=model, epochs=epochs, steps=steps,
                                       verbose=int(progress))
     if replicas > 1:

@@ -75,6 +75,14 @@ def load_extractor(path: str | os.PathLike, input_length: int, alphabet: str = A
     return model, meta
 
 
+def genome_path_for(genome: str | os.PathLike | None, meta: ModelMeta) -> Path:
+    """``--genome`` or else the genome the model was trained on (its metadata)."""
+    path = genome or meta.genome
+    if not path:
+        raise InputError("--genome is required: the model's metadata names no genome")
+    return Path(path)
+
+
 def load_model(path: str | os.PathLike, compile: bool = False) -> tuple[keras.Model, ModelMeta]:
     """Load a ``.keras`` model and its metadata; clear errors when either is missing or off."""
     path = Path(path)

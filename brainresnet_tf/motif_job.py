@@ -18,14 +18,6 @@ import numpy as np
 from .errors import InputError
 
 
-def genome_path_for(genome: str | os.PathLike | None, meta) -> Path:
-    """``--genome`` or else the genome the model was trained on (its metadata)."""
-    path = genome or meta.genome
-    if not path:
-        raise InputError("--genome is required: the model's metadata names no genome")
-    return Path(path)
-
-
 def _log(msg: str, quiet: bool) -> None:
     if not quiet:
         print(f"[motifs] {msg}", flush=True)
@@ -41,7 +33,7 @@ def run_motifs(model_path: str | os.PathLike, out: str | os.PathLike, task: str,
     """Run the whole motifs pipeline; returns the summary written to summary.json."""
     from .attribution import attribute, contributions, make_target, to_modisco
     from .genome import Genome
-    from .modelio import load_model
+    from .modelio import genome_path_for, load_model
     from .motif_check import (check_contrast, check_task, cell_type_of, find_truth, load_truth,
                               site_contributions)
     from .motif_report import write_html, write_logos

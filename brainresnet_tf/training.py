@@ -265,15 +265,15 @@ def train_model(config: Config, genome: Genome, table: WindowTable, out_dir: Pat
     write_dir = worker_dir(out_dir, tc.strategy)
     checkpointer = Checkpointer(write_dir, tc.patience, state, tc.min_epochs)
     if not done and custom_loop:
-        all_callbacks = [ReseedDropout(tc.seed),
-                         ValidationMetrics(valid_src, tc.batch_size, config.windows.target),
-                         checkpointer, *(callbacks or [])]
+        validation = ValidationMetrics(valid_src, tc.batch_size, config.windows.target)
+        all_callbacks = [ReseedDropout(tc.seed), validation, checkpointer, *(callbacks or [])]
         if tc.tensorboard and chief:
             all_callbacks.append(keras.callbacks.TensorBoard(out_dir / "tensorboard",
                                                              write_graph=False, profile_batch=0))
         custom_fit(model, strategy, train_src, valid_src, all_callbacks,
                    batch_size=tc.batch_size, epochs=tc.epochs, first_epoch=first_epoch,
-                   seed=tc.seed, rc_augment=tc.rc_augment, progress=tc.progress)
+                   seed=tc.seed, rc_augment=tc.rc_augment, progress=tc.progress,
+                   reduce_after=validation)
     elif not done:
         # partial batches are dropped: every strategy and loop takes the same global batches
         n_steps = steps_per_epoch(train_src, tc.batch_size, drop_remainder=True)
