@@ -25,6 +25,7 @@ import yaml
 from .errors import InputError
 from .export import export_serving
 from .modelio import load_model
+from .predict import write_table
 
 GROUP = "BrainResNet"
 TEMPLATE_FILES = ("model-template.yaml", "model.py", "dataloader.py", "README.md")
@@ -139,9 +140,7 @@ def _update_models_tsv(group: Path, row: dict) -> pd.DataFrame:
         pd.DataFrame(columns=list(MODELS_TSV_COLUMNS))
     table = table[table["model"] != row["model"]]
     table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)[list(MODELS_TSV_COLUMNS)]
-    tmp = path.with_name(".models.tsv.tmp")
-    table.to_csv(tmp, sep="\t", index=False)
-    os.replace(tmp, path)
+    write_table(table, path)
     return table
 
 
@@ -155,11 +154,12 @@ def install_model(model_path: str | os.PathLike, name: str,
     """
     if not name or "/" in name or name.startswith("."):
         raise InputError(f"--name {name!r}: expected a plain model name such as iPSC_neuron")
-    _, meta = load_model(model_path)
+    model, meta = load_model(model_path)
     home = Path(home) if home else Path.home()
     kipoi_dir = Path(kipoi_dir) if kipoi_dir else default_kipoi_dir(home)
     group = kipoi_dir / GROUP
     group.mkdir(parents=True, exist_ok=True)
+    register_source(kipoi_dir, source_name, home)  # first: a taken name fails before any export
     template = group_template_dir()
     for fname in TEMPLATE_FILES:
         shutil.copy2(template / fname, group / fname)
@@ -169,7 +169,7 @@ def install_model(model_path: str | os.PathLike, name: str,
 
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=group))
     try:
-        export_serving(model_path, staging, version=1, warmup=False)
+        export_serving(model, staging, version=1, meta=meta, warmup=False)
         final = group / name
         old = group / f".{name}.old"
         shutil.rmtree(old, ignore_errors=True)
@@ -184,5 +184,4 @@ def install_model(model_path: str | os.PathLike, name: str,
     _update_models_tsv(group, {"model": name, "cell_type": cell, "input_length": meta.input_length,
                                "n_profiles": len(meta.profiles), "profiles": ",".join(meta.profiles),
                                "trained_on": Path(meta.genome).name or "see model.json"})
-    register_source(kipoi_dir, source_name, home)
     return final

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.kipoi_group import (EXAMPLE_FILES, GROUP, group_template_dir, register_source,
-                                        write_example_files)
+from brainresnet_tf.kipoi_group import (EXAMPLE_FILES, GROUP, group_template_dir, install_model,
+                                        register_source, write_example_files)
 
 kipoi = pytest.importorskip("kipoi", reason="kipoi is not installed (pip install -e '.[kipoi]')")
 
@@ -123,6 +123,17 @@ def test_kipoi_test_and_predict_equal_brainresnet_predict(installed):
         for name in PROFILES:
             np.testing.assert_allclose(theirs[f"preds/{name}"], ours[name], atol=1e-5)
             np.testing.assert_allclose(h5[f"preds/{name}"][:], ours[name], atol=1e-5)
+
+
+def test_install_under_a_taken_source_name_fails_before_exporting(installed, tmp_path):
+    _, _, model_path = installed
+    home = tmp_path / "home"
+    (home / ".kipoi").mkdir(parents=True)
+    (home / ".kipoi" / "config.yaml").write_text(yaml.safe_dump(
+        {"model_sources": {"mine": {"type": "local", "local_path": "/data/my_models"}}}))
+    with pytest.raises(InputError, match="--source-name"):
+        install_model(model_path, "NPC", kipoi_dir=tmp_path / "k", source_name="mine", home=home)
+    assert not (tmp_path / "k" / GROUP / "NPC").exists()
 
 
 def _predict_error(installed, intervals: Path, fasta: Path) -> str:
