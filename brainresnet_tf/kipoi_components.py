@@ -1,9 +1,10 @@
 """Kipoi components of the BrainResNet model group: the interval dataloader and the model.
 
 Kipoi loads these through ``kipoi_model/BrainResNet``, whose ``model.py`` and ``dataloader.py``
-re-export them (Kipoi imports ``<module>.<object>`` from the group's folder). Both reuse the package's own readers, so a
-bad input through ``kipoi predict`` fails with the same one-line message as ``brainresnet
-predict`` (see :func:`_report_input_errors`), and the predictions are the same numbers.
+re-export them (Kipoi imports ``<module>.<object>`` from the group's folder). Both reuse the
+package's own readers, so a bad input through ``kipoi predict`` fails with the same one-line
+message as ``brainresnet predict`` (see :func:`_report_input_errors`, installed once, when this
+module is first imported), and the predictions are the same numbers.
 """
 from __future__ import annotations
 
@@ -44,9 +45,7 @@ def _report_input_errors() -> None:
         else:
             previous(kind, err, tb)
 
-    if getattr(sys.excepthook, "__name__", "") != "brainresnet_input_error_hook":
-        hook.__name__ = "brainresnet_input_error_hook"
-        sys.excepthook = hook
+    sys.excepthook = hook
 
 
 _report_input_errors()
