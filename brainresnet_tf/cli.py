@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="synthetic genome -> train ResNet and baseline -> metrics")
     p.add_argument("--out", default="runs/demo", help="output directory")
-    p.add_argument("--quick", action="store_true", help="small data and model (< 3 min on 2 cores)")
+    p.add_argument("--quick", action="store_true", help="small data and model (about 6 min on 2 cores)")
     p.add_argument("--seed", type=int, default=0)
     _add_config_args(p)
 

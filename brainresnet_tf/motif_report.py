@@ -8,18 +8,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .motifs import MotifDB, Pattern
+from .motifs import MotifDB, Pattern, column_information
 
 LOGO_FLANK = 4  # bases shown either side of the trimmed core, as modisco-lite's report does
 
 
 def information_logo(ppm: np.ndarray) -> np.ndarray:
     """Heights (W, 4) of an information-content logo: probability x the column's bits."""
-    from modiscolite.report import compute_per_position_ic
-
     ppm = np.asarray(ppm, float)
-    ic = compute_per_position_ic(ppm, np.full(4, 0.25), 0.001)
-    return ppm * np.clip(ic, 0, None)[:, None]
+    return ppm * np.clip(column_information(ppm), 0, None)[:, None]
 
 
 def plot_logo(heights: np.ndarray, path: str | os.PathLike, title: str = "",

@@ -4,7 +4,8 @@
   its ``modisco motifs`` command, saved by ``modiscolite.io.save_hdf5``;
 * the database: JASPAR CORE vertebrates read offline from the SQLite files inside pyjaspar;
 * matching: memelite's TOMTOM (``memelite.tomtom``) on each pattern's PPM, trimmed where its
-  CWM is weak the way modisco-lite's report trims; q-values are Benjamini-Hochberg over all
+  CWM is weak the way modisco-lite's report trims, then widened over informative PPM flanks
+  (:meth:`Pattern.trim_bounds`); q-values are Benjamini-Hochberg over all
   database motifs for each pattern, as MEME's Tomtom computes them.
 The ``brainresnet motifs`` command that ties these to a model lives in :mod:`motif_job`.
 """
@@ -24,6 +25,29 @@ JASPAR_RELEASE = "JASPAR2024"
 TRIM_THRESHOLD = 0.3  # modisco-lite report's rule: keep positions with >= 30% of the max |CWM|
 PSEUDOCOUNT = 0.01
 PATTERN_GROUPS = ("pos_patterns", "neg_patterns")
+
+
+FLANK_MIN_BITS = 0.3  # PPM columns beyond the CWM core with this much information stay in
+
+
+def column_information(ppm: np.ndarray) -> np.ndarray:
+    """Information content (bits) of each PPM column against a uniform background."""
+    from modiscolite.report import compute_per_position_ic
+
+    return compute_per_position_ic(np.asarray(ppm, float), np.full(4, 0.25), 0.001)
+
+
+def _widen(informative: np.ndarray, edge: int, step: int, max_gap: int = 1) -> int:
+    """Last index reached walking from ``edge`` by ``step`` over informative columns, crossing
+    at most ``max_gap`` uninformative ones in a row."""
+    last, gap, i = edge, 0, edge + step
+    while 0 <= i < len(informative):
+        if informative[i]:
+            last, gap = i, 0
+        elif (gap := gap + 1) > max_gap:
+            break
+        i += step
+    return last
 
 
 # --------------------------------------------------------------------------- JASPAR
@@ -93,10 +117,19 @@ class Pattern:
     seqlets: pd.DataFrame  # example_idx, start, end, is_revcomp
 
     def trim_bounds(self, threshold: float = TRIM_THRESHOLD) -> tuple[int, int]:
-        """[start, end) of the positions whose |CWM| sum reaches ``threshold`` x its maximum."""
+        """[start, end) of the motif: the positions whose |CWM| sum reaches ``threshold`` x its
+        maximum (modisco-lite's rule), widened over the PPM's informative flanks.
+
+        The CWM core alone can drop the flanks that tell a matrix from its JASPAR relatives: the
+        model may lean on PAX6's central half, which alone matches PAX9 better. So the bounds
+        grow outwards while PPM columns carry >= ``FLANK_MIN_BITS`` (one weak column may sit
+        between two informative ones); background columns of the seqlet window carry ~0 bits.
+        """
         score = np.abs(self.cwm).sum(axis=1)
         keep = np.flatnonzero(score >= score.max() * threshold)
-        return int(keep.min()), int(keep.max()) + 1
+        lo, hi = int(keep.min()), int(keep.max()) + 1
+        informative = column_information(self.ppm) >= FLANK_MIN_BITS
+        return _widen(informative, lo, -1), _widen(informative, hi - 1, 1) + 1
 
     def trimmed_ppm(self, threshold: float = TRIM_THRESHOLD) -> np.ndarray:
         lo, hi = self.trim_bounds(threshold)

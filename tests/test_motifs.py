@@ -63,6 +63,23 @@ def _pattern(name: str, ppm: np.ndarray, n: int = 50) -> M.Pattern:
                      pd.DataFrame({"example_idx": [], "start": [], "end": [], "is_revcomp": []}))
 
 
+def test_trimming_keeps_informative_flanks_beyond_the_cwm_core(db):
+    """A model leaning on PAX6's central columns: the CWM core alone names PAX9; the bounds
+    widened over the PPM's informative flanks give the whole motif, named PAX6."""
+    sharp = jaspar_motif("PAX6")[1] ** 2
+    pax6 = sharp / sharp.sum(axis=1, keepdims=True)
+    flank = np.full((6, 4), 0.25)
+    ppm = np.vstack([flank, pax6, flank])
+    weight = np.zeros(len(ppm))
+    weight[6 + 2:6 + 12] = 1.0                      # contributions only on columns 2..11
+    pattern = M.Pattern("pos_patterns.pattern_0", 1, 300, ppm, ppm * weight[:, None],
+                        ppm * weight[:, None], pd.DataFrame())
+    core = M.match_ppms([ppm[6 + 2:6 + 12]], db, 1)[0][0]
+    assert core["name"] == "PAX9"                  # what CWM trimming alone would report
+    assert pattern.trim_bounds() == (6, 6 + len(pax6))
+    assert M.match_ppms([pattern.trimmed_ppm()], db, 1)[0][0]["name"] == "PAX6"
+
+
 def test_pattern_trimming_table_and_meme_files(db, tmp_path):
     from memelite.io import read_meme
 
