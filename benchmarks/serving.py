@@ -9,7 +9,10 @@ batching off), and queried with the official tensorflow-serving-api stubs:
 - throughput (sequences/s) with 16 client threads each sending requests of 1, 8 and 32 rows in a
   loop, batching on and off, vs the in-process signature called with batches of 64; plus the
   server's CPU time per 1,000 sequences (from /proc) vs the in-process CPU time, a measure that
-  other load on the machine disturbs less than throughput does.
+  other load on the machine disturbs less than throughput does;
+- the same concurrent runs against two servers without a model (benchmarks/serving_ceiling_server.py):
+  a bare grpcio PredictionService and our server with the model call replaced by a constant. Their
+  throughput is the most any Python gRPC server can reach here, whatever the model costs.
 
 Server and in-process TensorFlow use the same thread settings (--intra-op-threads, default 1:
 on a small shared machine one thread per process wastes the least CPU on spinning).
@@ -46,10 +49,14 @@ from brainresnet_tf.models import ResNetSpec, build_resnet  # noqa: E402
 LENGTH, PROFILES = 600, ["iPSC_neuron", "NPC", "fetal_brain"]
 
 
-def start_server(base: Path, log: Path, extra: list[str]) -> tuple[subprocess.Popen, str]:
-    """`brainresnet serve` on a free loopback port; returns (process, address)."""
-    cmd = [sys.executable, "-m", "brainresnet_tf.cli", "serve", "--model-base-path", str(base),
-           "--model-name", "bench", "--port", "0", *extra]
+CEILING_SERVER = Path(__file__).with_name("serving_ceiling_server.py")
+
+
+def start_server(base: Path, log: Path, extra: list[str],
+                 script: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`brainresnet serve` (or ``script``) on a free loopback port; returns (process, address)."""
+    cmd = [sys.executable, *(script or ["-m", "brainresnet_tf.cli", "serve"]),
+           "--model-base-path", str(base), "--model-name", "bench", "--port", "0", *extra]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -177,7 +184,11 @@ def main() -> None:
                                     "--batch-timeout-ms", str(args.batch_timeout_ms),
                                     "--num-batch-threads", str(args.num_batch_threads), *threads])
         off, off_addr = start_server(base, tmp / "off.log", ["--no-batching", *threads])
+        ceilings: dict[str, tuple[subprocess.Popen, str]] = {}
         try:
+            for mode in ("bare", "no-model"):
+                ceilings[f"ceiling_{mode.replace('-', '_')}"] = start_server(
+                    base, tmp / f"{mode}.log", ["--mode", mode], [str(CEILING_SERVER)])
             fn = tf.saved_model.load(str(base / "1")).signatures["serving_default"]
             result = {"model": {"input_length": LENGTH, "profiles": len(PROFILES),
                                 "params": int(model.count_params())},
@@ -212,6 +223,12 @@ def main() -> None:
                     r = concurrent_throughput(addr, proc.pid, args.clients, rows, args.seconds, rng)
                     r["vs_in_process"] = round(r["seqs_per_s"] / inproc["seqs_per_s"], 3)
                     thr[f"{name}_rows{rows}"] = r
+            # the same clients against servers without a model: what the gRPC stack alone allows
+            for name, (proc, addr) in ceilings.items():
+                for rows in rows_list:
+                    r = concurrent_throughput(addr, proc.pid, args.clients, rows, args.seconds, rng)
+                    r["vs_in_process"] = round(r["seqs_per_s"] / inproc["seqs_per_s"], 3)
+                    thr[f"{name}_rows{rows}"] = r
             result["throughput"] = thr
             result["targets"] = {
                 "batch1_overhead_p50_ms_under_3":
@@ -221,9 +238,10 @@ def main() -> None:
                     for r in rows_list},
             }
         finally:
-            for proc in (on, off):
+            procs = [on, off, *(proc for proc, _ in ceilings.values())]
+            for proc in procs:
                 proc.terminate()
-            for proc in (on, off):
+            for proc in procs:
                 try:
                     proc.wait(30)
                 except subprocess.TimeoutExpired:

@@ -1,0 +1,84 @@
+"""gRPC servers without a model, for benchmarks/serving.py: the ceiling of the gRPC stack itself.
+
+    python benchmarks/serving_ceiling_server.py --mode bare|no-model --model-base-path B --port 0
+
+Both answer Predict with a constant (rows, n_profiles) float32 output, so what they cost per
+request is the cost of serving before any model runs:
+
+* ``bare``: a minimal grpcio PredictionService (thread pool server, the request tensor read with
+  numpy, a constant response): what Python gRPC costs, with no code of ours;
+* ``no-model``: our server (``brainresnet serve`` code: model manager, validation, response
+  building) with only the SavedModel call replaced by a constant, batching off.
+
+Prints ``on 127.0.0.1:PORT`` once listening (the line benchmarks/serving.py waits for).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from concurrent import futures
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import grpc  # noqa: E402
+import numpy as np  # noqa: E402
+from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc  # noqa: E402
+
+from brainresnet_tf import serving_server  # noqa: E402
+from brainresnet_tf.serving_tensors import from_proto, to_proto  # noqa: E402
+
+
+class _BarePrediction(prediction_service_pb2_grpc.PredictionServiceServicer):
+    def __init__(self, n_outputs: int):
+        self.n_outputs = n_outputs
+
+    def Predict(self, request, context):  # noqa: N802  (gRPC method name)
+        rows = from_proto(request.inputs["sequence"]).shape[0]
+        response = predict_pb2.PredictResponse()
+        response.model_spec.name = request.model_spec.name
+        response.outputs["probabilities"].CopyFrom(
+            to_proto(np.zeros((rows, self.n_outputs), np.float32)))
+        return response
+
+
+def _constant_predict(n_outputs: int):
+    def predict(self, sig, arrays, rows):  # replaces Servable.predict: everything but the model
+        return {k: np.zeros((rows, n_outputs), np.float32) for k in sig.outputs}
+    return predict
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--mode", choices=("bare", "no-model"), required=True)
+    ap.add_argument("--model-base-path", required=True)
+    ap.add_argument("--model-name", default="bench")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--outputs", type=int, default=3, help="profiles in the constant output")
+    args = ap.parse_args()
+    if args.mode == "bare":
+        options = [("grpc.max_receive_message_length", 512 << 20)]
+        server = grpc.server(futures.ThreadPoolExecutor(80), options=options)  # as ours: 64 + 16
+        prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
+            _BarePrediction(args.outputs), server)
+        port = server.add_insecure_port(f"127.0.0.1:{args.port}")
+        server.start()
+        stop = server.stop
+    else:
+        serving_server.Servable.predict = _constant_predict(args.outputs)
+        ours = serving_server.ServingServer(args.model_base_path, args.model_name, port=args.port,
+                                            batching=serving_server.BatchingOptions(enabled=False))
+        port = ours.start()
+        stop = ours.stop
+    print(f"ceiling server ({args.mode}) on 127.0.0.1:{port}", file=sys.stderr, flush=True)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
+    stop(0)
+
+
+if __name__ == "__main__":
+    main()
