@@ -1,4 +1,5 @@
 """Brain-ResNet: residual CNNs predicting chromatin profiles from DNA sequence (TensorFlow/Keras 3)."""
+
 from pathlib import Path
 
 from setuptools import find_packages, setup
@@ -11,7 +12,7 @@ setup(
     name="brainresnet_tf",
     version="0.1.0",
     description="Residual CNNs predicting chromatin accessibility from DNA sequence, "
-                "with transfer learning, variant scoring, motifs and TF Serving/Kipoi export",
+    "with transfer learning, variant scoring, motifs and TF Serving/Kipoi export",
     long_description=Path(__file__).with_name("README.md").read_text(),
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
@@ -31,11 +32,11 @@ setup(
         "pyyaml>=6.0",
         "tqdm>=4.60",
         "matplotlib>=3.7",
-        "pyjaspar>=4.0",      # JASPAR motifs, shipped offline as SQLite: planted in the demo genome
-        "biopython>=1.80",    # pyfaidx reads bgzipped FASTA through it
+        "pyjaspar>=4.0",  # JASPAR motifs, shipped offline as SQLite: planted in the demo genome
+        "biopython>=1.80",  # pyfaidx reads bgzipped FASTA through it
         "modisco-lite>=3.0",  # TF-MoDISco patterns from attributions
-        "memelite>=0.5",      # TOMTOM in Python (no MEME binary)
-        "logomaker>=0.8",     # sequence logos in the motif report
+        "memelite>=0.5",  # TOMTOM in Python (no MEME binary)
+        "logomaker>=0.8",  # sequence logos in the motif report
         "h5py>=3",
         "tensorflow-serving-api>=2.21",  # TF Serving's gRPC messages and stubs (export, serve, query)
         "grpcio>=1.60",
@@ -46,8 +47,9 @@ setup(
         "kipoi": KIPOI,
     },
     # the Kipoi group template, found by `brainresnet kipoi-install` in a non-editable install
-    data_files=[(f"share/brainresnet_tf/{folder}", sorted(str(p) for p in Path(folder).glob("*")
-                                                           if p.is_file()))
-                for folder in ("kipoi_model/BrainResNet", "kipoi_model/BrainResNet/example_files")],
+    data_files=[
+        (f"share/brainresnet_tf/{folder}", sorted(str(p) for p in Path(folder).glob("*") if p.is_file()))
+        for folder in ("kipoi_model/BrainResNet", "kipoi_model/BrainResNet/example_files")
+    ],
     entry_points={"console_scripts": ["brainresnet=brainresnet_tf.cli:main"]},
 )

@@ -11,6 +11,7 @@ through the model on both strands).
 Input x gradient is timed too, for scale. The best of ``--repeats`` interleaved runs is kept.
 Usage: python benchmarks/attribution.py [--model runs/demo/model.keras] [--sequences 256]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,9 +25,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from brainresnet_tf import attribution as A  # noqa: E402
-from brainresnet_tf.modelio import ModelMeta, load_model  # noqa: E402
+from brainresnet_tf.inference import attribution as A  # noqa: E402
 from brainresnet_tf.models import ResNetSpec, build_resnet  # noqa: E402
+from brainresnet_tf.models.saving import ModelMeta, load_model  # noqa: E402
 
 
 def per_step_ig(target: A.Target, x: np.ndarray, steps: int) -> np.ndarray:
@@ -56,8 +57,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", help="model.keras (default: a demo-sized ResNet, random weights)")
     ap.add_argument("--sequences", type=int, default=256, help="sequences for the batched path")
-    ap.add_argument("--single-sequences", type=int, default=32,
-                    help="sequences for the one-at-a-time path")
+    ap.add_argument("--single-sequences", type=int, default=32, help="sequences for the one-at-a-time path")
     ap.add_argument("--step-sequences", type=int, default=2, help="sequences for the per-step loop")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--batch-size", type=int, default=256, help="model inputs per call (batched)")
@@ -69,8 +69,7 @@ def main() -> None:
         source = args.model
     else:
         meta = ModelMeta(profiles=["p0", "p1", "p2"], input_length=400)
-        model = build_resnet(400, 3, ResNetSpec(stem_filters=32, stage_filters=(32, 48, 64),
-                                                head_units=64))
+        model = build_resnet(400, 3, ResNetSpec(stem_filters=32, stage_filters=(32, 48, 64), head_units=64))
         source = "random-weight ResNet (demo --quick size)"
     L = meta.input_length
     rng = np.random.default_rng(0)
@@ -88,8 +87,9 @@ def main() -> None:
         return A.integrated_gradients(target, x, steps=steps, batch_size=args.batch_size)
 
     def one_at_a_time():
-        return [A.integrated_gradients(target, x[i:i + 1], steps=steps, batch_size=steps + 1)
-                for i in range(n1)]
+        return [
+            A.integrated_gradients(target, x[i : i + 1], steps=steps, batch_size=steps + 1) for i in range(n1)
+        ]
 
     def per_step():
         return [per_step_ig(target, x[i], steps) for i in range(ns)]
@@ -106,25 +106,40 @@ def main() -> None:
     ig_s = np.stack(per_step())
     result = {
         "benchmark": "integrated gradients attributions/s (strand-averaged, logit, uniform baseline)",
-        "model": source, "params": int(model.count_params()), "input_length": L,
-        "steps": steps, "path_points_per_sequence": steps + 1,
+        "model": source,
+        "params": int(model.count_params()),
+        "input_length": L,
+        "steps": steps,
+        "path_points_per_sequence": steps + 1,
         "batch_size_model_inputs": args.batch_size,
         "sequences_per_call_batched": max(1, args.batch_size // (steps + 1)),
-        "batched": {"sequences": args.sequences, "seconds": round(t_batched, 3),
-                    "attributions_per_s": round(args.sequences / t_batched, 2)},
-        "per_sequence": {"sequences": n1, "seconds": round(t_single, 3),
-                         "attributions_per_s": round(n1 / t_single, 2)},
-        "per_step_eager": {"sequences": ns, "seconds": round(t_step, 3),
-                           "attributions_per_s": round(ns / t_step, 3)},
+        "batched": {
+            "sequences": args.sequences,
+            "seconds": round(t_batched, 3),
+            "attributions_per_s": round(args.sequences / t_batched, 2),
+        },
+        "per_sequence": {
+            "sequences": n1,
+            "seconds": round(t_single, 3),
+            "attributions_per_s": round(n1 / t_single, 2),
+        },
+        "per_step_eager": {
+            "sequences": ns,
+            "seconds": round(t_step, 3),
+            "attributions_per_s": round(ns / t_step, 3),
+        },
         "speedup_batched_vs_per_sequence": round((args.sequences / t_batched) / (n1 / t_single), 2),
         "speedup_batched_vs_per_step": round((args.sequences / t_batched) / (ns / t_step), 1),
         "input_x_gradient_per_s": round(args.sequences / t_ixg, 1),
         "max_abs_diff_batched_vs_per_sequence": float(np.abs(ig_b[:n1] - ig_1).max()),
         "max_abs_diff_batched_vs_per_step": float(np.abs(ig_b[:ns] - ig_s).max()),
         "repeats_best_of": args.repeats,
-        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
-                    "tensorflow": tf.__version__,
-                    "gpu": bool(tf.config.list_physical_devices("GPU"))},
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            "tensorflow": tf.__version__,
+            "gpu": bool(tf.config.list_physical_devices("GPU")),
+        },
     }
     print(json.dumps(result, indent=2))
 

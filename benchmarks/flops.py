@@ -5,6 +5,7 @@ pooling and the loss are a few FLOPs per activation, under 2% here, and left out
 costs the forward pass, the weight gradients (as much again) and the input gradients (as much
 again, except for layers that read the model input, whose input gradient is never needed).
 """
+
 from __future__ import annotations
 
 import time
@@ -45,8 +46,11 @@ def model_flops(model: keras.Model) -> dict[str, int]:
         macs = layer_macs(layer)
         forward += 2 * macs
         training += 2 * macs * (2 if reads_model_input(layer) else 3)
-    return {"forward": forward, "training_step": training,
-            "input_gradient": 2 * forward}  # forward + backward to the input (no weight grads)
+    return {
+        "forward": forward,
+        "training_step": training,
+        "input_gradient": 2 * forward,
+    }  # forward + backward to the input (no weight grads)
 
 
 def best_rate(fn, work: float, repeats: int) -> float:
@@ -70,7 +74,7 @@ def peak_matmul_flops(n: int = 4096, repeats: int = 4) -> dict[str, float]:
     a, b = rng.standard_normal((2, n, n), dtype=np.float32)
     ta, tb = tf.constant(a), tf.constant(b)
     matmul = tf.function(tf.linalg.matmul)
-    flops = 2.0 * n ** 3
+    flops = 2.0 * n**3
     rates = {"tensorflow": best_rate(lambda: matmul(ta, tb).numpy(), flops, repeats)}
     try:
         import torch

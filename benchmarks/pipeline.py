@@ -4,6 +4,7 @@ Prints JSON. Both paths produce the same thing: float32 one-hot windows (context
 labels; the naive loop reads each window from the FASTA with pyfaidx and one-hot encodes it.
 Usage: python benchmarks/pipeline.py [--context 1000] [--batch-size 128] [--windows 20000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,9 +20,9 @@ import numpy as np  # noqa: E402
 import pyfaidx  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from brainresnet_tf.genome import Genome, one_hot_sequence  # noqa: E402
-from brainresnet_tf.pipeline import WindowSource, make_dataset  # noqa: E402
-from brainresnet_tf.windows import WindowTable  # noqa: E402
+from brainresnet_tf.data.pipeline import WindowSource, make_dataset  # noqa: E402
+from brainresnet_tf.data.windows import WindowTable  # noqa: E402
+from brainresnet_tf.io.genome import Genome, one_hot_sequence  # noqa: E402
 
 
 def write_random_genome(path: Path, n_chroms: int, length: int, seed: int = 0) -> None:
@@ -31,7 +32,7 @@ def write_random_genome(path: Path, n_chroms: int, length: int, seed: int = 0) -
             seq = np.array(list("ACGT"))[rng.integers(0, 4, length)].view(f"<U{length}")[0]
             fh.write(f">chr{c + 1}\n")
             for i in range(0, length, 60):
-                fh.write(seq[i:i + 60] + "\n")
+                fh.write(seq[i : i + 60] + "\n")
 
 
 def main() -> None:
@@ -54,8 +55,15 @@ def main() -> None:
         chroms = np.array([f"chr{i}" for i in rng.integers(1, 6, args.windows)])
         starts = (rng.integers(0, 1_000_000 - 200, args.windows) // 200) * 200
         labels = (rng.random((args.windows, args.profiles)) < 0.3).astype(np.float32)
-        table = WindowTable([f"p{i}" for i in range(args.profiles)], chroms, starts, labels,
-                            np.array(["train"] * args.windows), 200, args.context)
+        table = WindowTable(
+            [f"p{i}" for i in range(args.profiles)],
+            chroms,
+            starts,
+            labels,
+            np.array(["train"] * args.windows),
+            200,
+            args.context,
+        )
         source = WindowSource(genome, table)
 
         # tf.data pipeline: shuffled, reverse-complement augmented, batched, prefetched
@@ -76,10 +84,10 @@ def main() -> None:
         batch_x = []
         for i in range(args.naive_windows):
             lo = max(int(window_start[i]), 0)
-            seq = fa[chroms[i]][lo:lo + args.context].seq.upper()
+            seq = fa[chroms[i]][lo : lo + args.context].seq.upper()
             batch_x.append((np.array(list(seq))[:, None] == acgt).astype(np.float32))
             if len(batch_x) == args.batch_size:
-                np.stack(batch_x), labels[i + 1 - args.batch_size:i + 1]
+                np.stack(batch_x), labels[i + 1 - args.batch_size : i + 1]
                 batch_x = []
         idiom_rate = args.naive_windows / (time.perf_counter() - t)
 
@@ -96,18 +104,26 @@ def main() -> None:
         naive_s = time.perf_counter() - t
         naive_rate = args.naive_windows / naive_s
 
-    print(json.dumps({
-        "benchmark": "pipeline",
-        "context_bp": args.context, "batch_size": args.batch_size, "profiles": args.profiles,
-        "genome_encode_once_s": round(encode_s, 3),
-        "pipeline_windows_per_s": round(pipeline_rate, 1),
-        "naive_pyfaidx_windows_per_s": round(naive_rate, 1),
-        "speedup_vs_naive": round(pipeline_rate / naive_rate, 2),
-        "naive_common_idiom_windows_per_s": round(idiom_rate, 1),
-        "speedup_vs_common_idiom": round(pipeline_rate / idiom_rate, 2),
-        "target_speedup": 20.0,
-        "pipeline_windows": n, "naive_windows": args.naive_windows,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "pipeline",
+                "context_bp": args.context,
+                "batch_size": args.batch_size,
+                "profiles": args.profiles,
+                "genome_encode_once_s": round(encode_s, 3),
+                "pipeline_windows_per_s": round(pipeline_rate, 1),
+                "naive_pyfaidx_windows_per_s": round(naive_rate, 1),
+                "speedup_vs_naive": round(pipeline_rate / naive_rate, 2),
+                "naive_common_idiom_windows_per_s": round(idiom_rate, 1),
+                "speedup_vs_common_idiom": round(pipeline_rate / idiom_rate, 2),
+                "target_speedup": 20.0,
+                "pipeline_windows": n,
+                "naive_windows": args.naive_windows,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

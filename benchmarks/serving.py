@@ -21,6 +21,7 @@ deployment where clients are elsewhere.
 
 Usage: python benchmarks/serving.py [--seconds 6] [--clients 16] [--rows 1,8,32]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,12 +40,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import grpc  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from tensorflow_serving.apis import (model_pb2, predict_pb2,  # noqa: E402
-                                     prediction_service_pb2_grpc)
+from tensorflow_serving.apis import model_pb2, predict_pb2, prediction_service_pb2_grpc  # noqa: E402
 
-from brainresnet_tf.export import export_serving  # noqa: E402
-from brainresnet_tf.modelio import ModelMeta  # noqa: E402
 from brainresnet_tf.models import ResNetSpec, build_resnet  # noqa: E402
+from brainresnet_tf.models.saving import ModelMeta  # noqa: E402
+from brainresnet_tf.serve.export import export_serving  # noqa: E402
 
 LENGTH, PROFILES = 600, ["iPSC_neuron", "NPC", "fetal_brain"]
 
@@ -52,11 +52,21 @@ LENGTH, PROFILES = 600, ["iPSC_neuron", "NPC", "fetal_brain"]
 CEILING_SERVER = Path(__file__).with_name("serving_ceiling_server.py")
 
 
-def start_server(base: Path, log: Path, extra: list[str],
-                 script: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+def start_server(
+    base: Path, log: Path, extra: list[str], script: list[str] | None = None
+) -> tuple[subprocess.Popen, str]:
     """`brainresnet serve` (or ``script``) on a free loopback port; returns (process, address)."""
-    cmd = [sys.executable, *(script or ["-m", "brainresnet_tf.cli", "serve"]),
-           "--model-base-path", str(base), "--model-name", "bench", "--port", "0", *extra]
+    cmd = [
+        sys.executable,
+        *(script or ["-m", "brainresnet_tf.cli", "serve"]),
+        "--model-base-path",
+        str(base),
+        "--model-name",
+        "bench",
+        "--port",
+        "0",
+        *extra,
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -72,16 +82,20 @@ def start_server(base: Path, log: Path, extra: list[str],
 
 def request(x: np.ndarray) -> predict_pb2.PredictRequest:
     """A PredictRequest built the way a typical client builds it (tf.make_tensor_proto)."""
-    req = predict_pb2.PredictRequest(model_spec=model_pb2.ModelSpec(name="bench",
-                                                                     signature_name="serving_default"))
+    req = predict_pb2.PredictRequest(
+        model_spec=model_pb2.ModelSpec(name="bench", signature_name="serving_default")
+    )
     req.inputs["sequence"].CopyFrom(tf.make_tensor_proto(x))
     return req
 
 
 def percentiles(times: list[float]) -> dict:
     ms = np.array(times) * 1000
-    return {"p50_ms": round(float(np.percentile(ms, 50)), 3),
-            "p99_ms": round(float(np.percentile(ms, 99)), 3), "n": len(ms)}
+    return {
+        "p50_ms": round(float(np.percentile(ms, 50)), 3),
+        "p99_ms": round(float(np.percentile(ms, 99)), 3),
+        "n": len(ms),
+    }
 
 
 def latency(call, x: np.ndarray, n: int) -> dict:
@@ -101,8 +115,9 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def concurrent_throughput(address: str, server_pid: int, clients: int, batch: int,
-                          seconds: float, rng: np.random.Generator) -> dict:
+def concurrent_throughput(
+    address: str, server_pid: int, clients: int, batch: int, seconds: float, rng: np.random.Generator
+) -> dict:
     """Sequences/s with ``clients`` threads each sending ``batch``-row requests in a loop."""
     channel = grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 1 << 28)])
     stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
@@ -134,11 +149,14 @@ def concurrent_throughput(address: str, server_pid: int, clients: int, batch: in
     server_cpu, client_cpu = process_cpu(server_pid) - cpu0, time.process_time() - client0
     channel.close()
     n = sum(counts)
-    return {"clients": clients, "rows_per_request": batch,
-            "seqs_per_s": round(n / elapsed, 1),
-            "server_cpu_ms_per_1k_seqs": round(1e6 * server_cpu / n, 1),
-            "client_cpu_ms_per_1k_seqs": round(1e6 * client_cpu / n, 1),
-            "request_latency": percentiles([v for ts in times for v in ts])}
+    return {
+        "clients": clients,
+        "rows_per_request": batch,
+        "seqs_per_s": round(n / elapsed, 1),
+        "server_cpu_ms_per_1k_seqs": round(1e6 * server_cpu / n, 1),
+        "client_cpu_ms_per_1k_seqs": round(1e6 * client_cpu / n, 1),
+        "request_latency": percentiles([v for ts in times for v in ts]),
+    }
 
 
 def inprocess_throughput(fn, batch: int, seconds: float, rng: np.random.Generator) -> dict:
@@ -148,8 +166,11 @@ def inprocess_throughput(fn, batch: int, seconds: float, rng: np.random.Generato
     while time.perf_counter() - t0 < seconds:
         fn(sequence=x)["probabilities"].numpy()
         n += batch
-    return {"batch": batch, "seqs_per_s": round(n / (time.perf_counter() - t0), 1),
-            "cpu_ms_per_1k_seqs": round(1e6 * (time.process_time() - cpu0) / n, 1)}
+    return {
+        "batch": batch,
+        "seqs_per_s": round(n / (time.perf_counter() - t0), 1),
+        "cpu_ms_per_1k_seqs": round(1e6 * (time.process_time() - cpu0) / n, 1),
+    }
 
 
 def main() -> None:
@@ -162,12 +183,20 @@ def main() -> None:
     ap.add_argument("--n64", type=int, default=40, help="latency samples at batch 64")
     ap.add_argument("--rows", default="1,8,32", help="rows per request in the concurrent runs")
     ap.add_argument("--intra-op-threads", type=int, default=1, help="0: TensorFlow's default")
-    ap.add_argument("--num-batch-threads", type=int, default=min(4, os.cpu_count() or 1),
-                    help="server batch threads (the server's default: cores, at most 4)")
+    ap.add_argument(
+        "--num-batch-threads",
+        type=int,
+        default=min(4, os.cpu_count() or 1),
+        help="server batch threads (the server's default: cores, at most 4)",
+    )
     args = ap.parse_args()
     rows_list = [int(r) for r in args.rows.split(",")]
-    threads = ["--intra-op-threads", str(args.intra_op_threads),
-               "--inter-op-threads", str(args.intra_op_threads)]
+    threads = [
+        "--intra-op-threads",
+        str(args.intra_op_threads),
+        "--inter-op-threads",
+        str(args.intra_op_threads),
+    ]
     if args.intra_op_threads:  # before TensorFlow starts its runtime
         tf.config.threading.set_intra_op_parallelism_threads(args.intra_op_threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.intra_op_threads)
@@ -176,41 +205,67 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         tf.keras.utils.set_random_seed(0)
-        model = build_resnet(LENGTH, len(PROFILES), ResNetSpec(stem_filters=32, stage_filters=(32, 48, 64),
-                                                               head_units=64))
+        model = build_resnet(
+            LENGTH, len(PROFILES), ResNetSpec(stem_filters=32, stage_filters=(32, 48, 64), head_units=64)
+        )
         base = export_serving(model, tmp / "bench", meta=ModelMeta(PROFILES, LENGTH)).parent
-        on, on_addr = start_server(base, tmp / "on.log",
-                                   ["--max-batch-size", str(args.max_batch_size),
-                                    "--batch-timeout-ms", str(args.batch_timeout_ms),
-                                    "--num-batch-threads", str(args.num_batch_threads), *threads])
+        on, on_addr = start_server(
+            base,
+            tmp / "on.log",
+            [
+                "--max-batch-size",
+                str(args.max_batch_size),
+                "--batch-timeout-ms",
+                str(args.batch_timeout_ms),
+                "--num-batch-threads",
+                str(args.num_batch_threads),
+                *threads,
+            ],
+        )
         off, off_addr = start_server(base, tmp / "off.log", ["--no-batching", *threads])
         ceilings: dict[str, tuple[subprocess.Popen, str]] = {}
         try:
             for mode in ("bare", "no-model"):
                 ceilings[f"ceiling_{mode.replace('-', '_')}"] = start_server(
-                    base, tmp / f"{mode}.log", ["--mode", mode], [str(CEILING_SERVER)])
+                    base, tmp / f"{mode}.log", ["--mode", mode], [str(CEILING_SERVER)]
+                )
             fn = tf.saved_model.load(str(base / "1")).signatures["serving_default"]
-            result = {"model": {"input_length": LENGTH, "profiles": len(PROFILES),
-                                "params": int(model.count_params())},
-                      "cpu_cores": os.cpu_count(),
-                      "server": {"max_batch_size": args.max_batch_size,
-                                 "batch_timeout_ms": args.batch_timeout_ms,
-                                 "num_batch_threads": args.num_batch_threads,
-                                 "tf_intra_op_threads": args.intra_op_threads or "default"},
-                      "latency": {}}
-            channels = {name: grpc.insecure_channel(addr, options=[
-                ("grpc.max_receive_message_length", 1 << 28)]) for name, addr in
-                (("grpc_batching_on", on_addr), ("grpc_batching_off", off_addr))}
+            result = {
+                "model": {
+                    "input_length": LENGTH,
+                    "profiles": len(PROFILES),
+                    "params": int(model.count_params()),
+                },
+                "cpu_cores": os.cpu_count(),
+                "server": {
+                    "max_batch_size": args.max_batch_size,
+                    "batch_timeout_ms": args.batch_timeout_ms,
+                    "num_batch_threads": args.num_batch_threads,
+                    "tf_intra_op_threads": args.intra_op_threads or "default",
+                },
+                "latency": {},
+            }
+            channels = {
+                name: grpc.insecure_channel(addr, options=[("grpc.max_receive_message_length", 1 << 28)])
+                for name, addr in (("grpc_batching_on", on_addr), ("grpc_batching_off", off_addr))
+            }
             for batch, n in ((1, args.n1), (64, args.n64)):
                 x = rng.random((batch, LENGTH, 4), dtype=np.float32)
-                row = {"in_process": latency(
-                    lambda a: fn(sequence=tf.constant(a))["probabilities"].numpy(), x, n)}
+                row = {
+                    "in_process": latency(
+                        lambda a: fn(sequence=tf.constant(a))["probabilities"].numpy(), x, n
+                    )
+                }
                 for name, channel in channels.items():
                     stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)
-                    row[name] = latency(lambda a, s=stub: tf.make_ndarray(
-                        s.Predict(request(a), timeout=60).outputs["probabilities"]), x, n)
-                    row[name]["overhead_p50_ms"] = round(row[name]["p50_ms"]
-                                                         - row["in_process"]["p50_ms"], 3)
+                    row[name] = latency(
+                        lambda a, s=stub: tf.make_ndarray(
+                            s.Predict(request(a), timeout=60).outputs["probabilities"]
+                        ),
+                        x,
+                        n,
+                    )
+                    row[name]["overhead_p50_ms"] = round(row[name]["p50_ms"] - row["in_process"]["p50_ms"], 3)
                 result["latency"][f"batch_{batch}"] = row
             for channel in channels.values():
                 channel.close()
@@ -218,8 +273,10 @@ def main() -> None:
             inproc = inprocess_throughput(fn, 64, args.seconds, rng)
             thr = {"in_process_batched": inproc}
             for rows in rows_list:
-                for name, proc, addr in (("grpc_batching_on", on, on_addr),
-                                         ("grpc_batching_off", off, off_addr)):
+                for name, proc, addr in (
+                    ("grpc_batching_on", on, on_addr),
+                    ("grpc_batching_off", off, off_addr),
+                ):
                     r = concurrent_throughput(addr, proc.pid, args.clients, rows, args.seconds, rng)
                     r["vs_in_process"] = round(r["seqs_per_s"] / inproc["seqs_per_s"], 3)
                     thr[f"{name}_rows{rows}"] = r
@@ -231,11 +288,13 @@ def main() -> None:
                     thr[f"{name}_rows{rows}"] = r
             result["throughput"] = thr
             result["targets"] = {
-                "batch1_overhead_p50_ms_under_3":
-                    result["latency"]["batch_1"]["grpc_batching_on"]["overhead_p50_ms"] < 3.0,
+                "batch1_overhead_p50_ms_under_3": result["latency"]["batch_1"]["grpc_batching_on"][
+                    "overhead_p50_ms"
+                ]
+                < 3.0,
                 "concurrent_batching_on_at_least_70pct_of_in_process": {
-                    f"rows{r}": thr[f"grpc_batching_on_rows{r}"]["vs_in_process"] >= 0.7
-                    for r in rows_list},
+                    f"rows{r}": thr[f"grpc_batching_on_rows{r}"]["vs_in_process"] >= 0.7 for r in rows_list
+                },
             }
         finally:
             procs = [on, off, *(proc for proc, _ in ceilings.values())]

@@ -12,6 +12,7 @@ request is the cost of serving before any model runs:
 
 Prints ``on 127.0.0.1:PORT`` once listening (the line benchmarks/serving.py waits for).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,8 @@ import grpc  # noqa: E402
 import numpy as np  # noqa: E402
 from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc  # noqa: E402
 
-from brainresnet_tf import serving_server  # noqa: E402
-from brainresnet_tf.serving_tensors import from_proto, to_proto  # noqa: E402
+from brainresnet_tf.serve import server as serving_server  # noqa: E402
+from brainresnet_tf.serve.tensors import from_proto, to_proto  # noqa: E402
 
 
 class _BarePrediction(prediction_service_pb2_grpc.PredictionServiceServicer):
@@ -39,14 +40,14 @@ class _BarePrediction(prediction_service_pb2_grpc.PredictionServiceServicer):
         rows = from_proto(request.inputs["sequence"]).shape[0]
         response = predict_pb2.PredictResponse()
         response.model_spec.name = request.model_spec.name
-        response.outputs["probabilities"].CopyFrom(
-            to_proto(np.zeros((rows, self.n_outputs), np.float32)))
+        response.outputs["probabilities"].CopyFrom(to_proto(np.zeros((rows, self.n_outputs), np.float32)))
         return response
 
 
 def _constant_predict(n_outputs: int):
     def predict(self, sig, arrays, rows):  # replaces Servable.predict: everything but the model
         return {k: np.zeros((rows, n_outputs), np.float32) for k in sig.outputs}
+
     return predict
 
 
@@ -62,14 +63,19 @@ def main() -> None:
         options = [("grpc.max_receive_message_length", 512 << 20)]
         server = grpc.server(futures.ThreadPoolExecutor(80), options=options)  # as ours: 64 + 16
         prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-            _BarePrediction(args.outputs), server)
+            _BarePrediction(args.outputs), server
+        )
         port = server.add_insecure_port(f"127.0.0.1:{args.port}")
         server.start()
         stop = server.stop
     else:
         serving_server.Servable.predict = _constant_predict(args.outputs)
-        ours = serving_server.ServingServer(args.model_base_path, args.model_name, port=args.port,
-                                            batching=serving_server.BatchingOptions(enabled=False))
+        ours = serving_server.ServingServer(
+            args.model_base_path,
+            args.model_name,
+            port=args.port,
+            batching=serving_server.BatchingOptions(enabled=False),
+        )
         port = ours.start()
         stop = ours.stop
     print(f"ceiling server ({args.mode}) on 127.0.0.1:{port}", file=sys.stderr, flush=True)

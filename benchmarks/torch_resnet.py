@@ -5,6 +5,7 @@ Same layers, shapes, names and parameter count as the Keras model built from the
 expect. ``copy_keras_weights`` loads a Keras model's weights so both compute the same function
 (the benchmark checks this). Not part of the package: torch is not a dependency.
 """
+
 from __future__ import annotations
 
 import keras
@@ -39,11 +40,11 @@ class ResidualBlock(nn.Module):
         super().__init__()
         self.proj = nn.Conv1d(channels_in, filters, 1, bias=False) if channels_in != filters else None
         self.proj_bn = batch_norm(filters) if self.proj is not None else None
-        self.conv1 = nn.Conv1d(channels_in, filters, kernel_size, padding="same",
-                               dilation=dilation, bias=False)
+        self.conv1 = nn.Conv1d(
+            channels_in, filters, kernel_size, padding="same", dilation=dilation, bias=False
+        )
         self.bn1 = batch_norm(filters)
-        self.conv2 = nn.Conv1d(filters, filters, kernel_size, padding="same", dilation=dilation,
-                               bias=False)
+        self.conv2 = nn.Conv1d(filters, filters, kernel_size, padding="same", dilation=dilation, bias=False)
         self.bn2 = batch_norm(filters)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -63,8 +64,7 @@ class TorchResNet(nn.Module):
         blocks, channels = [], spec.stem_filters
         for filters in spec.stage_filters:
             for b in range(spec.blocks_per_stage):
-                blocks.append(ResidualBlock(channels, filters, spec.kernel_size,
-                                            2 ** b if spec.dilate else 1))
+                blocks.append(ResidualBlock(channels, filters, spec.kernel_size, 2**b if spec.dilate else 1))
                 channels = filters
         self.blocks = nn.ModuleList(blocks)
         self.head_dense = nn.Linear(2 * channels, spec.head_units)
@@ -96,8 +96,12 @@ def masked_bce(y_pred: torch.Tensor, y_true: torch.Tensor, pos_weight: torch.Ten
 
 def _keras_layer_names(spec: ResNetSpec) -> dict[str, str]:
     """torch module path -> Keras layer name, in the order ``build_resnet`` names them."""
-    names = {"stem_conv": "stem_conv", "stem_bn": "stem_bn", "head_dense": "head_dense",
-             "profiles": "profiles"}
+    names = {
+        "stem_conv": "stem_conv",
+        "stem_bn": "stem_bn",
+        "head_dense": "head_dense",
+        "profiles": "profiles",
+    }
     i, channels = 0, spec.stem_filters
     for s, filters in enumerate(spec.stage_filters):
         for b in range(spec.blocks_per_stage):
@@ -113,7 +117,9 @@ def copy_keras_weights(net: TorchResNet, model: keras.Model) -> None:
     modules = dict(net.named_modules())
     with torch.no_grad():
         for path, name in _keras_layer_names(net.spec).items():
-            layer = encoder.get_layer(name) if name not in ("head_dense", "profiles") else model.get_layer(name)
+            layer = (
+                encoder.get_layer(name) if name not in ("head_dense", "profiles") else model.get_layer(name)
+            )
             module = modules[path]
             if isinstance(module, nn.Conv1d):
                 module.weight.copy_(torch.from_numpy(np.transpose(layer.kernel.numpy(), (2, 1, 0)).copy()))
@@ -121,13 +127,17 @@ def copy_keras_weights(net: TorchResNet, model: keras.Model) -> None:
                 module.weight.copy_(torch.from_numpy(layer.kernel.numpy().T.copy()))
                 module.bias.copy_(torch.from_numpy(layer.bias.numpy()))
             else:
-                for dst, src in ((module.weight, layer.gamma), (module.bias, layer.beta),
-                                 (module.running_mean, layer.moving_mean),
-                                 (module.running_var, layer.moving_variance)):
+                for dst, src in (
+                    (module.weight, layer.gamma),
+                    (module.bias, layer.beta),
+                    (module.running_mean, layer.moving_mean),
+                    (module.running_var, layer.moving_variance),
+                ):
                     dst.copy_(torch.from_numpy(src.numpy()))
 
 
 def parameter_count(net: nn.Module) -> int:
     """Trainable parameters plus BN running statistics (as Keras' ``count_params`` counts them)."""
-    return sum(p.numel() for p in net.parameters()) + sum(b.numel() for n, b in net.named_buffers()
-                                                         if not n.endswith("num_batches_tracked"))
+    return sum(p.numel() for p in net.parameters()) + sum(
+        b.numel() for n, b in net.named_buffers() if not n.endswith("num_batches_tracked")
+    )

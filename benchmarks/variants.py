@@ -9,6 +9,7 @@ strands (4 windows), through the same model.
 * ``model_only``: the model's batched forward pass on ready one-hot tensors (same batch size).
 Usage: python benchmarks/variants.py [--model runs/demo/model.keras] [--variants 20000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,10 +26,10 @@ import numpy as np  # noqa: E402
 import pyfaidx  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from brainresnet_tf.genome import Genome, one_hot_sequence  # noqa: E402
-from brainresnet_tf.modelio import ModelMeta, load_model  # noqa: E402
+from brainresnet_tf.io.genome import Genome, one_hot_sequence  # noqa: E402
 from brainresnet_tf.models import ResNetSpec, build_resnet  # noqa: E402
-from brainresnet_tf.variants import score_variants  # noqa: E402
+from brainresnet_tf.models.saving import ModelMeta, load_model  # noqa: E402
+from brainresnet_tf.variant.scoring import score_variants  # noqa: E402
 
 _COMP = str.maketrans("ACGTN", "TGCAN")
 
@@ -39,7 +40,7 @@ def write_random_genome(path: Path, n_chroms: int, length: int, seed: int = 0) -
         for c in range(n_chroms):
             seq = np.frombuffer(b"ACGT", np.uint8)[rng.integers(0, 4, length)].tobytes().decode()
             fh.write(f">chr{c + 1}\n")
-            fh.write("\n".join(seq[i:i + 60] for i in range(0, length, 60)) + "\n")
+            fh.write("\n".join(seq[i : i + 60] for i in range(0, length, 60)) + "\n")
 
 
 def write_random_vcf(path: Path, genome: Genome, n: int, seed: int = 0) -> list[tuple]:
@@ -69,12 +70,12 @@ def naive_loop(model, fasta_path: Path, rows: list[tuple], length: int) -> float
     fasta = pyfaidx.Fasta(str(fasta_path), as_raw=True)
     half = length // 2
     t = time.perf_counter()
-    for chrom, pos, ref, alt in rows:
+    for chrom, pos, _ref, alt in rows:
         start = pos - 1 - half
         size = len(fasta[chrom])
         lo, hi = max(start, 0), min(start + length, size)
         seq = ("N" * (lo - start) + fasta[chrom][lo:hi] + "N" * (start + length - hi)).upper()
-        alt_seq = seq[:half] + alt + seq[half + 1:]
+        alt_seq = seq[:half] + alt + seq[half + 1 :]
         seqs = [seq, alt_seq, seq.translate(_COMP)[::-1], alt_seq.translate(_COMP)[::-1]]
         x = np.stack([one_hot_sequence(s) for s in seqs])
         model.predict(x, verbose=0)
@@ -99,8 +100,7 @@ def model_only(model, n_variants: int, batch_size: int, length: int, repeats: in
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--model",
-                    help="model.keras (default: the quick demo's architecture, untrained)")
+    ap.add_argument("--model", help="model.keras (default: the quick demo's architecture, untrained)")
     ap.add_argument("--genome", help="FASTA (default: a random 5 x 1 Mb genome)")
     ap.add_argument("--variants", type=int, default=20000)
     ap.add_argument("--naive-variants", type=int, default=300)
@@ -114,8 +114,9 @@ def main() -> None:
             model, meta = load_model(args.model)
         else:
             meta = ModelMeta(profiles=["p0", "p1", "p2"], input_length=400)
-            model = build_resnet(400, 3, ResNetSpec(stem_filters=32, stage_filters=(32, 48, 64),
-                                                    head_units=64))
+            model = build_resnet(
+                400, 3, ResNetSpec(stem_filters=32, stage_filters=(32, 48, 64), head_units=64)
+            )
         fasta = Path(args.genome) if args.genome else tmp / "genome.fa"
         if not args.genome:
             write_random_genome(fasta, 5, 1_000_000)
@@ -142,21 +143,32 @@ def main() -> None:
         model.predict(np.zeros((4, L, 4), np.float32), verbose=0)  # warm-up
         naive = naive_loop(model, fasta, naive_rows, L)
 
-    print(json.dumps({
-        "benchmark": "variants", "variants": len(rows), "naive_variants": len(naive_rows),
-        "batch_size": bs, "input_length": L, "model_params": int(model.count_params()),
-        "model": args.model or "quick-demo architecture (untrained)",
-        "score_variants_per_s": round(sv, 1), "naive_per_s": round(naive, 2),
-        "model_only_per_s": round(mo, 1),
-        "speedup_vs_naive": round(sv / naive, 1),
-        "fraction_of_model_only": round(sv / mo, 3),
-        "runs_score_variants_vs_model_only_per_s": [[round(a), round(b)] for a, b in runs],
-        "targets": {"speedup_vs_naive_min": 30, "fraction_of_model_only_min": 0.8},
-        "targets_met": bool(sv / naive >= 30 and sv / mo >= 0.8),
-        "genome_encode_once_s": round(encode_s, 2),
-        "cpu_count": os.cpu_count(), "gpus": len(tf.config.list_physical_devices("GPU")),
-        "machine": platform.machine(),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "variants",
+                "variants": len(rows),
+                "naive_variants": len(naive_rows),
+                "batch_size": bs,
+                "input_length": L,
+                "model_params": int(model.count_params()),
+                "model": args.model or "quick-demo architecture (untrained)",
+                "score_variants_per_s": round(sv, 1),
+                "naive_per_s": round(naive, 2),
+                "model_only_per_s": round(mo, 1),
+                "speedup_vs_naive": round(sv / naive, 1),
+                "fraction_of_model_only": round(sv / mo, 3),
+                "runs_score_variants_vs_model_only_per_s": [[round(a), round(b)] for a, b in runs],
+                "targets": {"speedup_vs_naive_min": 30, "fraction_of_model_only_min": 0.8},
+                "targets_met": bool(sv / naive >= 30 and sv / mo >= 0.8),
+                "genome_encode_once_s": round(encode_s, 2),
+                "cpu_count": os.cpu_count(),
+                "gpus": len(tf.config.list_physical_devices("GPU")),
+                "machine": platform.machine(),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

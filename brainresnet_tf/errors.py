@@ -1,4 +1,5 @@
 """One exception type for bad user input, with messages that name the file and line."""
+
 from __future__ import annotations
 
 from os import PathLike
@@ -8,8 +9,9 @@ class InputError(ValueError):
     """Bad user input (file, config, variant): the message says where and what is wrong."""
 
 
-def input_error(path: str | PathLike | None, line: int | None, problem: str,
-                expected: str | None = None) -> InputError:
+def input_error(
+    path: str | PathLike | None, line: int | None, problem: str, expected: str | None = None
+) -> InputError:
     """Build an :class:`InputError` reading ``path:line: problem (expected ...)``."""
     where = "" if path is None else str(path)
     if path is not None and line is not None:

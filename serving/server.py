@@ -2,8 +2,9 @@
 
     python serving/server.py --model-base-path models/iPSC_neuron --port 8500
 
-See ``brainresnet serve --help``; the code is brainresnet_tf/serving_server.py.
+See ``brainresnet serve --help``; the code is brainresnet_tf/serve/server.py.
 """
+
 import sys
 
 from brainresnet_tf.cli import main

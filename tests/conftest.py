@@ -1,4 +1,5 @@
 """Shared fixtures: a tiny random genome, peaks on it, and the path to shared real data."""
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,7 @@ def write_fasta(path: Path, seqs: dict[str, str], width: int = 60) -> Path:
         for name, seq in seqs.items():
             fh.write(f">{name}\n")
             for i in range(0, len(seq), width):
-                fh.write(seq[i:i + width] + "\n")
+                fh.write(seq[i : i + width] + "\n")
     return path
 
 

@@ -1,19 +1,20 @@
 """Attributions on a hand-built model whose filters are motifs: where they peak, ISM vs input x
 gradient, integrated-gradients completeness, strand averaging, contrast mode, bigWig tracks."""
+
 from __future__ import annotations
 
 import keras
 import numpy as np
-import pyBigWig
 import pandas as pd
+import pyBigWig
 import pytest
 
-from brainresnet_tf import attribution as A
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.genome import one_hot_sequence
+from brainresnet_tf.inference import attribution as A
+from brainresnet_tf.io.genome import one_hot_sequence
 
-MOTIF_A = "GATTACA"   # profile "a" fires on it (not palindromic: tests the strands)
-MOTIF_B = "CCGGTAA"   # profile "b"
+MOTIF_A = "GATTACA"  # profile "a" fires on it (not palindromic: tests the strands)
+MOTIF_B = "CCGGTAA"  # profile "b"
 L = 60
 
 
@@ -42,7 +43,7 @@ def sequence_with(motifs: dict[int, str], length: int = L, seed: int = 0) -> np.
         if not any(m in seq for m in both):
             break
     for off, m in motifs.items():
-        seq = seq[:off] + m + seq[off + len(m):]
+        seq = seq[:off] + m + seq[off + len(m) :]
     return one_hot_sequence(seq)
 
 
@@ -80,8 +81,7 @@ def test_input_x_gradient_peaks_on_the_motif(model):
 def test_gradients_do_not_depend_on_batch_size(model):
     x = np.stack([sequence_with({5 + i: MOTIF_A}, seed=i) for i in range(5)])
     t = A.make_target(model, ["a", "b"], "a")
-    np.testing.assert_allclose(A.gradients(t, x, batch_size=2), A.gradients(t, x, batch_size=64),
-                               atol=1e-6)
+    np.testing.assert_allclose(A.gradients(t, x, batch_size=2), A.gradients(t, x, batch_size=64), atol=1e-6)
 
 
 def test_ism_agrees_in_sign_with_input_x_gradient(model):
@@ -157,7 +157,7 @@ def test_contrast_mode_signs(model):
 
 
 def test_write_bigwig_averages_overlaps_and_clips_ends(tmp_path):
-    from brainresnet_tf.attribution_tracks import write_bigwig
+    from brainresnet_tf.io.bigwig import write_bigwig
 
     windows = pd.DataFrame({"chrom": ["chr1", "chr1", "chr2", "chr1"], "start": [10, 15, 0, -3]})
     values = np.array([np.arange(10), np.full(10, 100.0), np.ones(10), np.full(10, 7.0)])
@@ -165,7 +165,7 @@ def test_write_bigwig_averages_overlaps_and_clips_ends(tmp_path):
     bw = pyBigWig.open(str(tmp_path / "t.bw"))
     got = np.array(bw.values("chr1", 0, 25))
     assert np.isnan(got[7:10]).all()
-    np.testing.assert_allclose(got[:7], 7.0)             # window at -3 clipped to 0
+    np.testing.assert_allclose(got[:7], 7.0)  # window at -3 clipped to 0
     np.testing.assert_allclose(got[10:15], [0, 1, 2, 3, 4])
     np.testing.assert_allclose(got[15:20], (np.arange(5, 10) + 100) / 2)  # overlap: mean
     np.testing.assert_allclose(got[20:25], 100.0)

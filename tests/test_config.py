@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from brainresnet_tf.config import Config, config_to_dict, load_config, parse_overrides
 from brainresnet_tf.errors import InputError
+from brainresnet_tf.train.config import Config, config_to_dict, load_config, parse_overrides
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -14,14 +14,17 @@ def write(path, text):
 
 
 def test_load_config_types_paths_and_overrides(tmp_path):
-    cfg = write(tmp_path / "c.yaml", """
+    cfg = write(
+        tmp_path / "c.yaml",
+        """
 genome: {fasta: data/g.fa}
 profiles:
   - {name: n_ATAC, cell_type: n, assay: ATAC, peaks: data/n.bed}
 windows: {context: 600, test_chroms: chr5}
 model: {resnet: {stage_filters: [16, 32]}}
 training: {epochs: 2}
-""")
+""",
+    )
     config = load_config(cfg, parse_overrides(["training.epochs=5", "windows.valid_chroms=[chr4]"]))
     assert isinstance(config, Config)
     assert config.genome.fasta == tmp_path / "data" / "g.fa"
@@ -33,15 +36,18 @@ training: {epochs: 2}
     assert config_to_dict(config)["windows"]["context"] == 600
 
 
-@pytest.mark.parametrize("text, message", [
-    ("trainng: {epochs: 2}\n", r"unknown config key 'trainng'; did you mean 'training'\?"),
-    ("training: {epoch: 2}\n", r"unknown config key 'training.epoch'; did you mean 'training.epochs'\?"),
-    ("training: {epochs: two}\n", r"'training.epochs' must be int, got 'two'"),
-    ("training: {rc_augment: 3}\n", r"'training.rc_augment' must be true or false"),
-    ("profiles: [{name: x}]\n", r"profile 'x' has neither 'peaks' nor 'bigwig'"),
-    ("profiles: [{name: x, peaks: a.bed, colour: red}]\n", r"unknown config key 'profiles\[0\].colour'"),
-    ("- just a list\n", r"config must be a mapping"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("trainng: {epochs: 2}\n", r"unknown config key 'trainng'; did you mean 'training'\?"),
+        ("training: {epoch: 2}\n", r"unknown config key 'training.epoch'; did you mean 'training.epochs'\?"),
+        ("training: {epochs: two}\n", r"'training.epochs' must be int, got 'two'"),
+        ("training: {rc_augment: 3}\n", r"'training.rc_augment' must be true or false"),
+        ("profiles: [{name: x}]\n", r"profile 'x' has neither 'peaks' nor 'bigwig'"),
+        ("profiles: [{name: x, peaks: a.bed, colour: red}]\n", r"unknown config key 'profiles\[0\].colour'"),
+        ("- just a list\n", r"config must be a mapping"),
+    ],
+)
 def test_bad_configs_are_clear(tmp_path, text, message):
     with pytest.raises(InputError, match=message):
         load_config(write(tmp_path / "bad.yaml", text))
@@ -54,7 +60,9 @@ def test_missing_config_and_bad_override(tmp_path):
         parse_overrides(["training.epochs"])
 
 
-@pytest.mark.parametrize("name", sorted(str(p.relative_to(REPO / "configs")) for p in (REPO / "configs").rglob("*.yaml")))
+@pytest.mark.parametrize(
+    "name", sorted(str(p.relative_to(REPO / "configs")) for p in (REPO / "configs").rglob("*.yaml"))
+)
 def test_shipped_configs_load(name):
     config = load_config(REPO / "configs" / name)
     assert config.profiles, f"{name} defines no profiles"
@@ -63,8 +71,9 @@ def test_shipped_configs_load(name):
 def test_configs_demo_yaml_is_the_demo_setting():
     import yaml
 
-    from brainresnet_tf.jobs import DEMO_SETTINGS
-    from brainresnet_tf.synthetic import DEFAULT_CELL_TYPES
+    from brainresnet_tf.data.synthetic import DEFAULT_CELL_TYPES
+    from brainresnet_tf.workflows.demo import DEMO_SETTINGS
+
     shipped = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text())
     for section, values in DEMO_SETTINGS["full"].items():
         assert shipped[section] == values, section

@@ -4,6 +4,7 @@ The workers are real processes started by ``brainresnet launch`` (TF_CONFIG on l
 MultiWorkerMirroredStrategy, the custom loop). Every subprocess has a timeout; the launcher's
 workers die with it (PR_SET_PDEATHSIG), so a hung run cannot outlive its test.
 """
+
 import json
 import os
 import signal
@@ -18,11 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brainresnet_tf.config import load_config
-from brainresnet_tf.distributed import WORKER_DIR_ENV, worker_info
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.launch import tf_config
-from brainresnet_tf.training import open_genome, prepare_windows, read_checkpoint_state, train_model
+from brainresnet_tf.train.config import load_config
+from brainresnet_tf.train.distributed import WORKER_DIR_ENV, worker_info
+from brainresnet_tf.train.fit import read_checkpoint_state, train_model
+from brainresnet_tf.train.launcher import tf_config
+from brainresnet_tf.train.preparation import open_genome, prepare_windows
 from tests.test_training import tiny_run
 
 EPOCHS = 3
@@ -44,8 +46,20 @@ def _env(**extra) -> dict:
 
 def _launch_cmd(config: Path, out: Path, *extra: str) -> list[str]:
     sets = [a for k, v in SETTINGS.items() for a in ("--set", f"{k}={v}")]
-    return [sys.executable, "-m", "brainresnet_tf.cli", "launch", "--workers", "2",
-            "--config", str(config), "--out", str(out), *sets, *extra]
+    return [
+        sys.executable,
+        "-m",
+        "brainresnet_tf.cli",
+        "launch",
+        "--workers",
+        "2",
+        "--config",
+        str(config),
+        "--out",
+        str(out),
+        *sets,
+        *extra,
+    ]
 
 
 def _weights(path: Path) -> list[np.ndarray]:
@@ -63,12 +77,22 @@ def two_workers(tmp_path_factory):
     config = tiny_run.__wrapped__(base)  # the tiny_run data, built once for the module
     out, keep = base / "two_workers", base / "worker_dirs"
     t0 = time.time()
-    done = subprocess.run(_launch_cmd(config, out), capture_output=True, text=True,
-                          env=_env(**{WORKER_DIR_ENV: str(keep)}), timeout=RUN_TIMEOUT)
+    done = subprocess.run(
+        _launch_cmd(config, out),
+        capture_output=True,
+        text=True,
+        env=_env(**{WORKER_DIR_ENV: str(keep)}),
+        timeout=RUN_TIMEOUT,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "[launch] all 2 workers finished" in done.stdout
-    return {"config": config, "out": out, "stdout": done.stdout, "seconds": time.time() - t0,
-            "worker1": keep / "worker-1" / Path(os.path.abspath(out)).relative_to("/")}
+    return {
+        "config": config,
+        "out": out,
+        "stdout": done.stdout,
+        "seconds": time.time() - t0,
+        "worker1": keep / "worker-1" / Path(os.path.abspath(out)).relative_to("/"),
+    }
 
 
 def test_two_workers_match_each_other_and_one_process(two_workers, tmp_path):
@@ -77,8 +101,14 @@ def test_two_workers_match_each_other_and_one_process(two_workers, tmp_path):
     assert history["epoch"].tolist() == list(range(1, EPOCHS + 1))
     assert (out / "model.keras").exists() and (out / "metrics.tsv").exists()  # chief's outputs
     # both workers report the same (all-reduced) epoch logs: "[worker i] 29/29 - 2s - loss: ..."
-    logs = {i: [ln.split(" - ", 2)[2] for ln in two_workers["stdout"].splitlines()
-                if ln.startswith(f"[worker {i}] ") and "loss:" in ln] for i in (0, 1)}
+    logs = {
+        i: [
+            ln.split(" - ", 2)[2]
+            for ln in two_workers["stdout"].splitlines()
+            if ln.startswith(f"[worker {i}] ") and "loss:" in ln
+        ]
+        for i in (0, 1)
+    }
     assert len(logs[0]) == EPOCHS and logs[0] == logs[1]
 
     # identical weights on both workers: the non-chief's own (throwaway) checkpoint, bit for bit
@@ -88,8 +118,10 @@ def test_two_workers_match_each_other_and_one_process(two_workers, tmp_path):
         np.testing.assert_array_equal(a, b)
 
     # one process, same config (global batch 16 = 2 workers x 8), plain Keras fit
-    config = load_config(two_workers["config"], {**SETTINGS, "training.strategy": "default",
-                                                 "out_dir": str(tmp_path / "single")})
+    config = load_config(
+        two_workers["config"],
+        {**SETTINGS, "training.strategy": "default", "out_dir": str(tmp_path / "single")},
+    )
     genome = open_genome(config)
     table = prepare_windows(config, genome, Path(config.out_dir), progress=False)
     single = train_model(config, genome, table, Path(config.out_dir))
@@ -128,8 +160,9 @@ def test_sigkill_a_worker_then_resume(two_workers, tmp_path):
     before = pd.read_csv(out / "history.csv")
     assert len(before) == killed_at
 
-    done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, env=_env(),
-                          timeout=_left(budget))
+    done = subprocess.run(
+        cmd + ["--resume"], capture_output=True, text=True, env=_env(), timeout=_left(budget)
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert f"[worker 0] Epoch {killed_at + 1}/{EPOCHS}" in done.stdout  # continues, ...
     assert f"[worker 0] Epoch {killed_at}/{EPOCHS}" not in done.stdout  # ... loses no epoch
@@ -140,8 +173,10 @@ def test_sigkill_a_worker_then_resume(two_workers, tmp_path):
     # it ends exactly where the uninterrupted run ended
     reference = two_workers["out"]
     pd.testing.assert_frame_equal(history, pd.read_csv(reference / "history.csv"))
-    resumed, uninterrupted = keras.models.load_model(_ckpt(out, EPOCHS)), \
-        keras.models.load_model(_ckpt(reference, EPOCHS))
+    resumed, uninterrupted = (
+        keras.models.load_model(_ckpt(out, EPOCHS)),
+        keras.models.load_model(_ckpt(reference, EPOCHS)),
+    )
     assert int(resumed.optimizer.iterations.numpy()) == int(uninterrupted.optimizer.iterations.numpy())
     for a, b in zip(resumed.get_weights(), uninterrupted.get_weights()):
         np.testing.assert_allclose(a, b, atol=1e-6)
@@ -178,8 +213,9 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from pathlib import Path
-from brainresnet_tf.config import load_config
-from brainresnet_tf.training import choose_strategy, open_genome, prepare_windows, train_model
+from brainresnet_tf.train.config import load_config
+from brainresnet_tf.train.fit import choose_strategy, train_model
+from brainresnet_tf.train.preparation import open_genome, prepare_windows
 config = load_config(sys.argv[1], json.loads(sys.argv[2]))
 genome = open_genome(config)
 out = Path(config.out_dir)
@@ -191,18 +227,39 @@ print("RESULT", json.dumps({"replicas": choose_strategy("mirrored").num_replicas
 
 def test_mirrored_two_local_replicas_match_one_process(tiny_run, tmp_path):
     """MirroredStrategy over 2 logical CPU devices (custom loop) = one process, same config."""
-    settings = {**SETTINGS, "training.epochs": 2, "training.strategy": "mirrored",
-                "training.loop": "custom", "out_dir": str(tmp_path / "mirrored")}
-    done = subprocess.run([sys.executable, "-c", MIRRORED, str(tiny_run), json.dumps(settings)],
-                          capture_output=True, text=True, env=_env(), timeout=RUN_TIMEOUT)
+    settings = {
+        **SETTINGS,
+        "training.epochs": 2,
+        "training.strategy": "mirrored",
+        "training.loop": "custom",
+        "out_dir": str(tmp_path / "mirrored"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", MIRRORED, str(tiny_run), json.dumps(settings)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=RUN_TIMEOUT,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     mirrored = json.loads(done.stdout.split("RESULT ", 1)[1])
     assert mirrored["replicas"] == 2
-    config = load_config(tiny_run, {**settings, "training.strategy": "default", "training.loop": "fit",
-                                    "out_dir": str(tmp_path / "single")})
+    config = load_config(
+        tiny_run,
+        {
+            **settings,
+            "training.strategy": "default",
+            "training.loop": "fit",
+            "out_dir": str(tmp_path / "single"),
+        },
+    )
     genome = open_genome(config)
-    single = train_model(config, genome, prepare_windows(config, genome, Path(config.out_dir),
-                                                         progress=False), Path(config.out_dir))
+    single = train_model(
+        config,
+        genome,
+        prepare_windows(config, genome, Path(config.out_dir), progress=False),
+        Path(config.out_dir),
+    )
     np.testing.assert_allclose(mirrored["history"]["loss"], single.history["loss"], rtol=1e-3)
     np.testing.assert_allclose(mirrored["history"]["val_auprc"], single.history["val_auprc"], atol=1e-2)
 
@@ -213,14 +270,20 @@ def test_worker_info_reads_tf_config(monkeypatch):
     monkeypatch.setenv("TF_CONFIG", tf_config(["127.0.0.1:1", "127.0.0.1:2"], 1))
     info = worker_info()
     assert (info.n_workers, info.rank, info.is_chief) == (2, 1, False)
-    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"chief": ["a:1"], "worker": ["b:1"]},
-                                                "task": {"type": "worker", "index": 0}}))
+    monkeypatch.setenv(
+        "TF_CONFIG",
+        json.dumps(
+            {"cluster": {"chief": ["a:1"], "worker": ["b:1"]}, "task": {"type": "worker", "index": 0}}
+        ),
+    )
     assert (worker_info().rank, worker_info().is_chief) == (1, False)
     monkeypatch.setenv("TF_CONFIG", "{not json")
     with pytest.raises(InputError, match="TF_CONFIG is not valid"):
         worker_info()
-    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"ps": ["a:1"], "worker": ["b:1"]},
-                                                "task": {"type": "worker", "index": 0}}))
+    monkeypatch.setenv(
+        "TF_CONFIG",
+        json.dumps({"cluster": {"ps": ["a:1"], "worker": ["b:1"]}, "task": {"type": "worker", "index": 0}}),
+    )
     with pytest.raises(InputError, match=r"\['ps'\] are not used"):
         worker_info()
 
@@ -236,6 +299,7 @@ def test_launch_fails_clearly(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         port = taken.getsockname()[1]
-        done = subprocess.run(base + ["--port-base", str(port)], capture_output=True, text=True,
-                              env=_env(), timeout=60)
+        done = subprocess.run(
+            base + ["--port-base", str(port)], capture_output=True, text=True, env=_env(), timeout=60
+        )
     assert done.returncode == 2 and f"port {port} on 127.0.0.1 is not free" in done.stderr

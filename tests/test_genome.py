@@ -2,8 +2,16 @@ import numpy as np
 import pytest
 
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.genome import (Genome, check_dna, chrom_aliases, encode, gather_windows,
-                                   one_hot, one_hot_sequence, reverse_complement_codes)
+from brainresnet_tf.io.genome import (
+    Genome,
+    check_dna,
+    chrom_aliases,
+    encode,
+    gather_windows,
+    one_hot,
+    one_hot_sequence,
+    reverse_complement_codes,
+)
 
 
 def test_one_hot_handles_case_and_n():
@@ -71,7 +79,9 @@ def test_resolve_suggests_alias_and_close_names(tiny_genome, tmp_path):
     assert g.resolve("1") == "chr1"
     with pytest.raises(InputError, match="chromosome 'chr3' is not in genome tiny.fa"):
         g.resolve("chr3")
-    with pytest.raises(InputError, match=r"peaks.bed:7: .*runs past the end of chr2 \(expected end <= 3000\)"):
+    with pytest.raises(
+        InputError, match=r"peaks.bed:7: .*runs past the end of chr2 \(expected end <= 3000\)"
+    ):
         g.check_interval("chr2", 2900, 3100, "peaks.bed", 7)
 
 

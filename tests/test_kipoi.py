@@ -1,5 +1,7 @@
 """The BrainResNet Kipoi group: install, Kipoi's own CLI (test, predict), config handling, errors."""
+
 import filecmp
+import json
 import os
 import subprocess
 import sys
@@ -11,8 +13,14 @@ import pytest
 import yaml
 
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.kipoi_group import (EXAMPLE_FILES, GROUP, group_template_dir, install_model,
-                                        register_source, write_example_files)
+from brainresnet_tf.serve.kipoi_group import (
+    EXAMPLE_FILES,
+    GROUP,
+    group_template_dir,
+    install_model,
+    register_source,
+    write_example_files,
+)
 
 kipoi = pytest.importorskip("kipoi", reason="kipoi is not installed (pip install -e '.[kipoi]')")
 
@@ -29,8 +37,13 @@ def test_shipped_example_files_are_what_the_generator_writes(tmp_path):
 
 
 def _stock_zoo(home: Path) -> dict:
-    return {"type": "git", "remote_url": "https://github.com/kipoi/models.git",
-            "local_path": f"{home}/.kipoi/models/", "auto_update": True, "use_lfs": False}
+    return {
+        "type": "git",
+        "remote_url": "https://github.com/kipoi/models.git",
+        "local_path": f"{home}/.kipoi/models/",
+        "auto_update": True,
+        "use_lfs": False,
+    }
 
 
 def test_register_source_keeps_the_users_other_sources(tmp_path):
@@ -72,26 +85,39 @@ def installed(tmp_path_factory):
     """A tiny Brain-ResNet installed as BrainResNet/iPSC_neuron in a fresh HOME."""
     import keras
 
-    from brainresnet_tf.modelio import ModelMeta, save_model
     from brainresnet_tf.models.resnet import ResNetSpec, build_resnet
+    from brainresnet_tf.models.saving import ModelMeta, save_model
 
     root = tmp_path_factory.mktemp("kipoi")
     keras.utils.set_random_seed(3)
-    model = build_resnet(400, 2, ResNetSpec(stem_filters=8, stem_kernel=9, stage_filters=(8, 16),
-                                            head_units=8))
+    model = build_resnet(
+        400, 2, ResNetSpec(stem_filters=8, stem_kernel=9, stage_filters=(8, 16), head_units=8)
+    )
     model_path = root / "model.keras"
     save_model(model, model_path, ModelMeta(PROFILES, 400, cell_types=["iPSC_neuron", "NPC"]))
     home = root / "home"
     home.mkdir()
-    done = _run([sys.executable, "-m", "brainresnet_tf.cli", "kipoi-install", "--model",
-                 str(model_path), "--name", "iPSC_neuron"], home, root)
+    done = _run(
+        [
+            sys.executable,
+            "-m",
+            "brainresnet_tf.cli",
+            "kipoi-install",
+            "--model",
+            str(model_path),
+            "--name",
+            "iPSC_neuron",
+        ],
+        home,
+        root,
+    )
     assert done.returncode == 0, done.stderr
     assert "kipoi predict BrainResNet/iPSC_neuron" in done.stdout
     return root, home, model_path
 
 
 def test_kipoi_test_and_predict_equal_brainresnet_predict(installed):
-    from brainresnet_tf.jobs import run_predict
+    from brainresnet_tf.workflows.predict import run_predict
 
     root, home, model_path = installed
     group = home / ".kipoi" / "brainresnet_models" / GROUP
@@ -99,26 +125,41 @@ def test_kipoi_test_and_predict_equal_brainresnet_predict(installed):
     assert rows["model"].tolist() == ["iPSC_neuron"] and rows["profiles"][0] == ",".join(PROFILES)
     assert (group / "iPSC_neuron" / "1" / "saved_model.pb").exists()
 
-    done = _run([sys.executable, "-m", "kipoi", "test", f"{GROUP}/iPSC_neuron", "--source", "kipoi"],
-                home, root)
+    done = _run(
+        [sys.executable, "-m", "kipoi", "test", f"{GROUP}/iPSC_neuron", "--source", "kipoi"], home, root
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Successfully ran test_predict" in done.stderr + done.stdout
 
     example = group / "example_files"
-    args = ('{"intervals_file": "%s", "fasta_file": "%s"}'
-            % (example / "intervals.bed", example / "genome.fa"))
+    args = json.dumps(
+        {"intervals_file": str(example / "intervals.bed"), "fasta_file": str(example / "genome.fa")}
+    )
     out_tsv, out_h5 = root / "kipoi.tsv", root / "kipoi.h5"
     for out in (out_tsv, out_h5):  # no --source: plain `kipoi predict BrainResNet/iPSC_neuron`
-        done = _run([sys.executable, "-m", "kipoi", "predict", f"{GROUP}/iPSC_neuron",
-                     f"--dataloader_args={args}", "--keep_metadata", "-o", str(out)], home, root)
+        done = _run(
+            [
+                sys.executable,
+                "-m",
+                "kipoi",
+                "predict",
+                f"{GROUP}/iPSC_neuron",
+                f"--dataloader_args={args}",
+                "--keep_metadata",
+                "-o",
+                str(out),
+            ],
+            home,
+            root,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
 
-    ours = run_predict(model_path, example / "genome.fa", example / "intervals.bed",
-                       root / "ours.tsv")
+    ours = run_predict(model_path, example / "genome.fa", example / "intervals.bed", root / "ours.tsv")
     theirs = pd.read_csv(out_tsv, sep="\t")
     assert theirs["metadata/ranges/id"].tolist() == ours["name"].tolist()
     assert (theirs["metadata/ranges/end"] - theirs["metadata/ranges/start"] == 400).all()
     import h5py
+
     with h5py.File(out_h5) as h5:
         for name in PROFILES:
             np.testing.assert_allclose(theirs[f"preds/{name}"], ours[name], atol=1e-5)
@@ -129,8 +170,9 @@ def test_install_under_a_taken_source_name_fails_before_exporting(installed, tmp
     _, _, model_path = installed
     home = tmp_path / "home"
     (home / ".kipoi").mkdir(parents=True)
-    (home / ".kipoi" / "config.yaml").write_text(yaml.safe_dump(
-        {"model_sources": {"mine": {"type": "local", "local_path": "/data/my_models"}}}))
+    (home / ".kipoi" / "config.yaml").write_text(
+        yaml.safe_dump({"model_sources": {"mine": {"type": "local", "local_path": "/data/my_models"}}})
+    )
     with pytest.raises(InputError, match="--source-name"):
         install_model(model_path, "NPC", kipoi_dir=tmp_path / "k", source_name="mine", home=home)
     assert not (tmp_path / "k" / GROUP / "NPC").exists()
@@ -138,9 +180,21 @@ def test_install_under_a_taken_source_name_fails_before_exporting(installed, tmp
 
 def _predict_error(installed, intervals: Path, fasta: Path) -> str:
     root, home, _ = installed
-    args = '{"intervals_file": "%s", "fasta_file": "%s"}' % (intervals, fasta)
-    done = _run([sys.executable, "-m", "kipoi", "predict", f"{GROUP}/iPSC_neuron",
-                 f"--dataloader_args={args}", "-o", str(root / "never.tsv")], home, root)
+    args = json.dumps({"intervals_file": str(intervals), "fasta_file": str(fasta)})
+    done = _run(
+        [
+            sys.executable,
+            "-m",
+            "kipoi",
+            "predict",
+            f"{GROUP}/iPSC_neuron",
+            f"--dataloader_args={args}",
+            "-o",
+            str(root / "never.tsv"),
+        ],
+        home,
+        root,
+    )
     assert done.returncode != 0
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
     assert not (root / "never.tsv").exists()

@@ -1,5 +1,6 @@
 """JASPAR offline, TOMTOM naming, MEME files, top-k selection, the ground-truth check, and a small
 end-to-end ``brainresnet motifs`` run (hand-built CTCF model, TF-MoDISco, TOMTOM, report)."""
+
 from __future__ import annotations
 
 import json
@@ -11,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brainresnet_tf import motifs as M
-from brainresnet_tf.motif_check import Truth, check_contrast, recovery
-from brainresnet_tf.selection import top_k
-from brainresnet_tf.synthetic import jaspar_motif
+from brainresnet_tf.data.synthetic import jaspar_motif
+from brainresnet_tf.interpret import motifs as M
+from brainresnet_tf.interpret.motif_check import Truth, check_contrast, recovery
+from brainresnet_tf.interpret.selection import top_k
 from tests.conftest import write_fasta
 
 
@@ -59,8 +60,15 @@ def _pattern(name: str, ppm: np.ndarray, n: int = 50) -> M.Pattern:
     flank = np.full((5, 4), 0.25)
     full = np.vstack([flank, ppm, flank])
     cwm = full * np.r_[np.zeros(5), np.ones(len(ppm)), np.zeros(5)][:, None]
-    return M.Pattern(name, 1 if name.startswith("pos") else -1, n, full, cwm, cwm,
-                     pd.DataFrame({"example_idx": [], "start": [], "end": [], "is_revcomp": []}))
+    return M.Pattern(
+        name,
+        1 if name.startswith("pos") else -1,
+        n,
+        full,
+        cwm,
+        cwm,
+        pd.DataFrame({"example_idx": [], "start": [], "end": [], "is_revcomp": []}),
+    )
 
 
 def test_trimming_keeps_informative_flanks_beyond_the_cwm_core(db):
@@ -71,11 +79,12 @@ def test_trimming_keeps_informative_flanks_beyond_the_cwm_core(db):
     flank = np.full((6, 4), 0.25)
     ppm = np.vstack([flank, pax6, flank])
     weight = np.zeros(len(ppm))
-    weight[6 + 2:6 + 12] = 1.0                      # contributions only on columns 2..11
-    pattern = M.Pattern("pos_patterns.pattern_0", 1, 300, ppm, ppm * weight[:, None],
-                        ppm * weight[:, None], pd.DataFrame())
-    core = M.match_ppms([ppm[6 + 2:6 + 12]], db, 1)[0][0]
-    assert core["name"] == "PAX9"                  # what CWM trimming alone would report
+    weight[6 + 2 : 6 + 12] = 1.0  # contributions only on columns 2..11
+    pattern = M.Pattern(
+        "pos_patterns.pattern_0", 1, 300, ppm, ppm * weight[:, None], ppm * weight[:, None], pd.DataFrame()
+    )
+    core = M.match_ppms([ppm[6 + 2 : 6 + 12]], db, 1)[0][0]
+    assert core["name"] == "PAX9"  # what CWM trimming alone would report
     assert pattern.trim_bounds() == (6, 6 + len(pax6))
     assert M.match_ppms([pattern.trimmed_ppm()], db, 1)[0][0]["name"] == "PAX6"
 
@@ -84,8 +93,10 @@ def test_pattern_trimming_table_and_meme_files(db, tmp_path):
     from memelite.io import read_meme
 
     ctcf = sample_ppm(jaspar_motif("CTCF")[1])
-    pats = [_pattern("pos_patterns.pattern_0", ctcf), _pattern("neg_patterns.pattern_0",
-                                                                sample_ppm(jaspar_motif("PAX6")[1]))]
+    pats = [
+        _pattern("pos_patterns.pattern_0", ctcf),
+        _pattern("neg_patterns.pattern_0", sample_ppm(jaspar_motif("PAX6")[1])),
+    ]
     assert pats[0].trim_bounds() == (5, 5 + len(ctcf))
     table = M.pattern_table(pats, db)
     assert list(table["match1_name"]) == ["CTCF", "PAX6"]
@@ -109,16 +120,29 @@ def test_top_k_and_contrast_halves():
 
 
 def _truth(tmp_path) -> Truth:
-    elements = pd.DataFrame({"element_id": ["e1", "e2", "e3"], "chrom": "chr1",
-                             "start": [0, 100, 200], "end": [50, 150, 250],
-                             "program": ["neuron", "npc", "shared"],
-                             "motifs": ["NEUROD1,RFX2", "SOX2", "CTCF"],
-                             "neuron": [1, 0, 1], "npc": [0, 1, 1]})
-    sites = pd.DataFrame({"element_id": ["e1", "e1", "e2", "e3"], "chrom": "chr1",
-                          "start": [5, 20, 110, 210], "end": [12, 34, 117, 229],
-                          "motif_name": ["NEUROD1", "RFX2", "SOX2", "CTCF"],
-                          "matrix_id": ["MA1109.2", "MA0600.3", "MA0143.5", "MA0139.2"],
-                          "sequence": ["CAGATGG", "GTTGCCATGGCAAC", "ACAATGG", "C" * 19]})
+    elements = pd.DataFrame(
+        {
+            "element_id": ["e1", "e2", "e3"],
+            "chrom": "chr1",
+            "start": [0, 100, 200],
+            "end": [50, 150, 250],
+            "program": ["neuron", "npc", "shared"],
+            "motifs": ["NEUROD1,RFX2", "SOX2", "CTCF"],
+            "neuron": [1, 0, 1],
+            "npc": [0, 1, 1],
+        }
+    )
+    sites = pd.DataFrame(
+        {
+            "element_id": ["e1", "e1", "e2", "e3"],
+            "chrom": "chr1",
+            "start": [5, 20, 110, 210],
+            "end": [12, 34, 117, 229],
+            "motif_name": ["NEUROD1", "RFX2", "SOX2", "CTCF"],
+            "matrix_id": ["MA1109.2", "MA0600.3", "MA0143.5", "MA0139.2"],
+            "sequence": ["CAGATGG", "GTTGCCATGGCAAC", "ACAATGG", "C" * 19],
+        }
+    )
     return Truth(tmp_path, sites, elements, dict(zip(sites["motif_name"], sites["matrix_id"])))
 
 
@@ -130,14 +154,19 @@ def _table(rows):
 def test_recovery_and_contrast_check(tmp_path):
     truth = _truth(tmp_path)
     assert truth.motifs_of("neuron") == ["CTCF", "NEUROD1", "RFX2"]
-    table = _table([("pos_patterns.pattern_0", "+", "MA1109.3", "NEUROD1", 1e-4, "MA0668", 1e-3),
-                    ("pos_patterns.pattern_1", "+", "MA0509.3", "RFX1", 1e-6, "MA0600.3", 1e-5),
-                    ("neg_patterns.pattern_0", "-", "MA0143.5", "SOX2", 1e-3, None, None)])
+    table = _table(
+        [
+            ("pos_patterns.pattern_0", "+", "MA1109.3", "NEUROD1", 1e-4, "MA0668", 1e-3),
+            ("pos_patterns.pattern_1", "+", "MA0509.3", "RFX1", 1e-6, "MA0600.3", 1e-5),
+            ("neg_patterns.pattern_0", "-", "MA0143.5", "SOX2", 1e-3, None, None),
+        ]
+    )
     rec = recovery(table, {"NEUROD1": "MA1109.2", "RFX2": "MA0600.3", "CTCF": "MA0139.2"})
     assert list(rec["named"]) == [True, False, False]
     assert list(rec["family_top"]) == [True, True, False]  # RFX1 shares RFX2's family
-    sites = pd.DataFrame({"motif": ["NEUROD1", "RFX2", "SOX2"], "n_sites": 5,
-                          "mean_contribution": [1.0, 0.5, -0.7]})
+    sites = pd.DataFrame(
+        {"motif": ["NEUROD1", "RFX2", "SOX2"], "n_sites": 5, "mean_contribution": [1.0, 0.5, -0.7]}
+    )
     res, text = check_contrast(table, truth, "neuron", "npc", sites)
     assert set(res["motif"]) == {"NEUROD1", "RFX2", "SOX2"}
     assert res["site_sign_ok"].all() and not res["named_wrong_sign"].any()
@@ -148,7 +177,7 @@ def test_recovery_and_contrast_check(tmp_path):
 def ctcf_world(tmp_path):
     """A genome with JASPAR CTCF instances planted at 240 sites, their truth files, and a saved
     hand-built model whose one filter is CTCF's log-odds matrix."""
-    from brainresnet_tf.modelio import ModelMeta, save_model
+    from brainresnet_tf.models.saving import ModelMeta, save_model
 
     mid, probs = jaspar_motif("CTCF")
     rng = np.random.default_rng(0)
@@ -161,10 +190,19 @@ def ctcf_world(tmp_path):
                 break
             idx = (rng.random((width, 1)) > np.cumsum(probs, axis=1)).sum(-1).clip(0, 3)
             inst = "".join("ACGT"[i] for i in idx)
-            seq[start:start + width] = list(inst)
-            rows.append({"element_id": f"{c}_{start}", "chrom": c, "start": int(start),
-                         "end": int(start + width), "strand": "+", "motif_name": "CTCF",
-                         "matrix_id": mid, "sequence": inst})
+            seq[start : start + width] = list(inst)
+            rows.append(
+                {
+                    "element_id": f"{c}_{start}",
+                    "chrom": c,
+                    "start": int(start),
+                    "end": int(start + width),
+                    "strand": "+",
+                    "motif_name": "CTCF",
+                    "matrix_id": mid,
+                    "sequence": inst,
+                }
+            )
         seqs[c] = "".join(seq)
     data = tmp_path / "data"
     data.mkdir()
@@ -172,25 +210,28 @@ def ctcf_world(tmp_path):
     sites = pd.DataFrame(rows)
     sites.to_csv(data / "motif_sites.tsv", sep="\t", index=False)
     elements = sites[["element_id", "chrom", "start", "end"]].assign(
-        program="open", motifs="CTCF", open=1, closed=0)
+        program="open", motifs="CTCF", open=1, closed=0
+    )
     elements.to_csv(data / "elements.tsv", sep="\t", index=False)
-    sites[["chrom", "start", "end"]].to_csv(data / "peaks.bed", sep="\t", index=False,
-                                           header=False)
+    sites[["chrom", "start", "end"]].to_csv(data / "peaks.bed", sep="\t", index=False, header=False)
 
     inp = keras.Input((length, 4), name="sequence")
     conv = keras.layers.Conv1D(1, width, activation="relu")
     noise = keras.layers.Conv1D(1, 5)  # small random weights: attributions are never all zero
-    x = keras.layers.Concatenate()([keras.layers.GlobalMaxPooling1D()(conv(inp)),
-                                    keras.layers.GlobalAveragePooling1D()(noise(inp))])
+    x = keras.layers.Concatenate()(
+        [keras.layers.GlobalMaxPooling1D()(conv(inp)), keras.layers.GlobalAveragePooling1D()(noise(inp))]
+    )
     dense = keras.layers.Dense(2, activation="sigmoid", name="profiles")
     model = keras.Model(inp, dense(x))
     log_odds = np.log(probs / 0.25).astype(np.float32)
     conv.set_weights([log_odds[:, :, None], np.array([-4.0], np.float32)])
     noise.set_weights([rng.normal(0, 1.0, (5, 4, 1)).astype(np.float32), np.zeros(1, np.float32)])
     dense.set_weights([np.array([[0.5, -0.5], [1.0, 1.0]], np.float32), np.zeros(2, np.float32)])
-    save_model(model, tmp_path / "model.keras",
-               ModelMeta(["open_ATAC", "closed_ATAC"], length, genome=str(fasta),
-                         cell_types=["open", "closed"]))
+    save_model(
+        model,
+        tmp_path / "model.keras",
+        ModelMeta(["open_ATAC", "closed_ATAC"], length, genome=str(fasta), cell_types=["open", "closed"]),
+    )
     return tmp_path
 
 
@@ -201,16 +242,38 @@ def test_motifs_command_end_to_end(ctcf_world, capsys):
 
     out = ctcf_world / "motifs"
     t0 = time.time()
-    rc = main(["motifs", "--model", str(ctcf_world / "model.keras"),
-               "--regions", str(ctcf_world / "data" / "peaks.bed"), "--task", "open_ATAC",
-               "--method", "ixg", "--out", str(out), "--no-progress", "--bigwig"])
+    rc = main(
+        [
+            "motifs",
+            "--model",
+            str(ctcf_world / "model.keras"),
+            "--regions",
+            str(ctcf_world / "data" / "peaks.bed"),
+            "--task",
+            "open_ATAC",
+            "--method",
+            "ixg",
+            "--out",
+            str(out),
+            "--no-progress",
+            "--bigwig",
+        ]
+    )
     elapsed = time.time() - t0
     assert rc == 0
     table = pd.read_csv(out / "motifs.tsv", sep="\t")
     top = table.iloc[0]
     assert top["sign"] == "+" and top["match1_name"] == "CTCF" and top["match1_q"] < 0.05
-    for name in ("modisco_results.h5", "patterns.meme", "jaspar.meme", "report.html",
-                 "contributions.bw", "one_hot.npz", "hypothetical.npz", "regions.tsv"):
+    for name in (
+        "modisco_results.h5",
+        "patterns.meme",
+        "jaspar.meme",
+        "report.html",
+        "contributions.bw",
+        "one_hot.npz",
+        "hypothetical.npz",
+        "regions.tsv",
+    ):
         assert (out / name).stat().st_size > 0, name
     html = (out / "report.html").read_text()
     assert "logos/pos_0.cwm.png" in html and "CTCF" in html
@@ -229,9 +292,24 @@ def test_attribute_command_writes_bigwig(ctcf_world):
     from brainresnet_tf.cli import main
 
     bw_path = ctcf_world / "track.bw"
-    rc = main(["attribute", "--model", str(ctcf_world / "model.keras"), "--regions",
-               str(ctcf_world / "data" / "peaks.bed"), "--task", "open_ATAC", "--contrast",
-               "closed_ATAC", "--out", str(bw_path), "--method", "ixg", "--no-progress"])
+    rc = main(
+        [
+            "attribute",
+            "--model",
+            str(ctcf_world / "model.keras"),
+            "--regions",
+            str(ctcf_world / "data" / "peaks.bed"),
+            "--task",
+            "open_ATAC",
+            "--contrast",
+            "closed_ATAC",
+            "--out",
+            str(bw_path),
+            "--method",
+            "ixg",
+            "--no-progress",
+        ]
+    )
     assert rc == 0
     bw = pyBigWig.open(str(bw_path))
     sites = pd.read_csv(ctcf_world / "data" / "motif_sites.tsv", sep="\t")
@@ -247,16 +325,27 @@ def test_attribute_command_writes_bigwig(ctcf_world):
 def test_motifs_command_rejects_unknown_task(ctcf_world, capsys):
     from brainresnet_tf.cli import main
 
-    rc = main(["motifs", "--model", str(ctcf_world / "model.keras"), "--top-k", "10",
-               "--task", "nope", "--out", str(ctcf_world / "m")])
+    rc = main(
+        [
+            "motifs",
+            "--model",
+            str(ctcf_world / "model.keras"),
+            "--top-k",
+            "10",
+            "--task",
+            "nope",
+            "--out",
+            str(ctcf_world / "m"),
+        ]
+    )
     assert rc == 2
     assert "unknown profile 'nope'" in capsys.readouterr().err
 
 
 def test_genome_bins_and_top_k_windows(ctcf_world):
-    from brainresnet_tf.genome import Genome
-    from brainresnet_tf.modelio import load_model
-    from brainresnet_tf.selection import genome_bins, score_windows
+    from brainresnet_tf.interpret.selection import genome_bins, score_windows
+    from brainresnet_tf.io.genome import Genome
+    from brainresnet_tf.models.saving import load_model
 
     model, meta = load_model(ctcf_world / "model.keras")
     genome = Genome(ctcf_world / "data" / "genome.fa")

@@ -1,18 +1,24 @@
 import numpy as np
 import pytest
 
-from brainresnet_tf.genome import Genome, encode, one_hot
-from brainresnet_tf.pipeline import WindowSource, make_dataset, steps_per_epoch
-from brainresnet_tf.windows import WindowTable
+from brainresnet_tf.data.pipeline import WindowSource, make_dataset, steps_per_epoch
+from brainresnet_tf.data.windows import WindowTable
+from brainresnet_tf.io.genome import Genome, encode, one_hot
 
 
 @pytest.fixture
 def source(tiny_genome, tmp_path):
     g = Genome(tiny_genome[0], cache_dir=tmp_path)
     starts = np.arange(0, 4800, 200)
-    table = WindowTable(["p"], np.array(["chr1"] * len(starts)), starts,
-                        (starts[:, None] / 200).astype(np.float32), np.array(["train"] * len(starts)),
-                        200, 400)
+    table = WindowTable(
+        ["p"],
+        np.array(["chr1"] * len(starts)),
+        starts,
+        (starts[:, None] / 200).astype(np.float32),
+        np.array(["train"] * len(starts)),
+        200,
+        400,
+    )
     return WindowSource(g, table), tiny_genome[1]
 
 
@@ -27,7 +33,7 @@ def test_windows_are_the_genome_one_hot(source):
     assert x.shape == (24, 400, 4) and x.dtype == np.float32 and y.shape == (24, 1)
     for i in (0, 7, 23):
         lo = i * 200 + 100 - 200
-        expect = seqs["chr1"][max(lo, 0):lo + 400].upper()
+        expect = seqs["chr1"][max(lo, 0) : lo + 400].upper()
         expect = "N" * (400 - len(expect)) + expect if lo < 0 else expect.ljust(400, "N")
         np.testing.assert_array_equal(x[i], one_hot(encode(expect)))
         assert y[i, 0] == i
@@ -71,8 +77,9 @@ def test_sharding_splits_batches(source):
 
 
 def test_pipeline_on_real_hg38_segment_matches_pyfaidx(real_data, tmp_path):
-    from brainresnet_tf.targets import Profile
-    from brainresnet_tf.windows import WindowSpec, build_window_table
+    from brainresnet_tf.data.targets import Profile
+    from brainresnet_tf.data.windows import WindowSpec, build_window_table
+
     g = Genome(real_data / "hg38_chr2_1-2333275" / "chr2_1-2333275.fa.gz", cache_dir=tmp_path)
     peaks = real_data / "brain_peaks_hg38_chr2_0-2.33Mb" / "NeuN_ATAC_Nott2019.hg38.chr2_0-2333275.bed"
     table = build_window_table(g, [Profile("NeuN", peaks=peaks)], WindowSpec(context=1000), progress=False)

@@ -7,11 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brainresnet_tf.config import load_config
-from brainresnet_tf.evaluation import profile_metrics
-from brainresnet_tf.genome import Genome, one_hot_sequence
-from brainresnet_tf.jobs import run_evaluate, run_predict, run_train
-from brainresnet_tf.modelio import load_model
+from brainresnet_tf.io.genome import Genome, one_hot_sequence
+from brainresnet_tf.models.saving import load_model
+from brainresnet_tf.train.config import load_config
+from brainresnet_tf.train.evaluation import profile_metrics
+from brainresnet_tf.workflows.evaluate import run_evaluate
+from brainresnet_tf.workflows.predict import run_predict
+from brainresnet_tf.workflows.train import run_train
 from tests.test_training import tiny_run  # noqa: F401  (fixture)
 
 
@@ -66,7 +68,9 @@ def test_predict_regions_centres_windows_and_averages_strands(trained, tmp_path)
 def test_evaluate_command_with_saved_baseline(trained, tmp_path):
     config, _ = trained
     out = Path(config.out_dir)
-    metrics = run_evaluate(config, out / "model.keras", tmp_path / "eval", str(out / "baseline" / "model.keras"))
+    metrics = run_evaluate(
+        config, out / "model.keras", tmp_path / "eval", str(out / "baseline" / "model.keras")
+    )
     assert set(metrics["model"]) == {"resnet", "baseline"}
     assert (tmp_path / "eval" / "metrics.tsv").exists()
 
@@ -75,16 +79,32 @@ def test_predict_cli_bad_region_is_clear(trained, tmp_path):
     config, _ = trained
     regions = tmp_path / "bad.bed"
     regions.write_text("chr1\t10\t20\nchrUn_x\t5\t9\n")
-    done = subprocess.run([sys.executable, "-m", "brainresnet_tf.cli", "predict", "--model",
-                           str(Path(config.out_dir) / "model.keras"), "--genome", str(config.genome.fasta),
-                           "--regions", str(regions), "--out", str(tmp_path / "p.tsv")],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "brainresnet_tf.cli",
+            "predict",
+            "--model",
+            str(Path(config.out_dir) / "model.keras"),
+            "--genome",
+            str(config.genome.fasta),
+            "--regions",
+            str(regions),
+            "--out",
+            str(tmp_path / "p.tsv"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert "bad.bed:2: chromosome 'chrUn_x' is not in genome g.fa" in done.stderr
 
 
 def test_profile_metrics_match_sklearn_and_skip_single_class():
     from sklearn.metrics import average_precision_score, roc_auc_score
+
     rng = np.random.default_rng(0)
     y = np.stack([rng.random(50) < 0.3, np.zeros(50, bool)], axis=1).astype(float)
     y[3, 0] = np.nan

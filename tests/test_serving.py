@@ -1,4 +1,5 @@
 """TF Serving export, the Python gRPC server (official stubs as the client) and `brainresnet query`."""
+
 from __future__ import annotations
 
 import re
@@ -17,18 +18,24 @@ import pytest
 import tensorflow as tf
 import yaml
 from google.protobuf import text_format
-from tensorflow_serving.apis import (get_model_metadata_pb2, get_model_status_pb2, model_pb2,
-                                     model_service_pb2_grpc, predict_pb2, prediction_log_pb2,
-                                     prediction_service_pb2_grpc)
+from tensorflow_serving.apis import (
+    get_model_metadata_pb2,
+    get_model_status_pb2,
+    model_pb2,
+    model_service_pb2_grpc,
+    predict_pb2,
+    prediction_log_pb2,
+    prediction_service_pb2_grpc,
+)
 from tensorflow_serving.config import model_server_config_pb2
 
 from brainresnet_tf import cli
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.export import export_serving, version_dirs
-from brainresnet_tf.genome import one_hot_sequence
-from brainresnet_tf.modelio import ModelMeta, save_model
+from brainresnet_tf.io.genome import one_hot_sequence
 from brainresnet_tf.models import ResNetSpec, build_resnet
-from brainresnet_tf.serving_server import Batcher, BatchingOptions, ServingServer
+from brainresnet_tf.models.saving import ModelMeta, save_model
+from brainresnet_tf.serve.export import export_serving, version_dirs
+from brainresnet_tf.serve.server import Batcher, BatchingOptions, ServingServer
 
 from .conftest import write_fasta
 
@@ -76,9 +83,14 @@ def exported(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(exported):
     """Our server on a free loopback port (port 0 = the OS picks), batching on."""
-    srv = ServingServer(exported[2], "tiny", host="127.0.0.1", port=0,
-                        batching=BatchingOptions(True, max_batch_size=16, batch_timeout_ms=20),
-                        poll_seconds=0.2)
+    srv = ServingServer(
+        exported[2],
+        "tiny",
+        host="127.0.0.1",
+        port=0,
+        batching=BatchingOptions(True, max_batch_size=16, batch_timeout_ms=20),
+        poll_seconds=0.2,
+    )
     srv.start()
     yield srv
     srv.stop(grace=0)
@@ -87,14 +99,15 @@ def server(exported):
 @pytest.fixture(scope="module")
 def stubs(server):
     channel = grpc.insecure_channel(server.address)
-    yield (prediction_service_pb2_grpc.PredictionServiceStub(channel),
-           model_service_pb2_grpc.ModelServiceStub(channel))
+    yield (
+        prediction_service_pb2_grpc.PredictionServiceStub(channel),
+        model_service_pb2_grpc.ModelServiceStub(channel),
+    )
     channel.close()
 
 
 def predict_request(inputs: dict, signature: str = "", name: str = "tiny") -> predict_pb2.PredictRequest:
-    request = predict_pb2.PredictRequest(model_spec=model_pb2.ModelSpec(name=name,
-                                                                         signature_name=signature))
+    request = predict_pb2.PredictRequest(model_spec=model_pb2.ModelSpec(name=name, signature_name=signature))
     for key, value in inputs.items():
         request.inputs[key].CopyFrom(tf.make_tensor_proto(value))
     return request
@@ -108,10 +121,15 @@ def test_export_layout_assets_and_warmup(exported, tmp_path):
     assert not [p for p in base.iterdir() if p.name.startswith(".tmp")]
     assert (v1 / "assets" / "profiles.txt").read_text().split() == PROFILES
     assert '"input_length": 120' in (v1 / "assets" / "model.json").read_text()
-    records = [prediction_log_pb2.PredictionLog.FromString(r.numpy())
-               for r in tf.data.TFRecordDataset(str(v1 / "assets.extra" / "tf_serving_warmup_requests"))]
+    records = [
+        prediction_log_pb2.PredictionLog.FromString(r.numpy())
+        for r in tf.data.TFRecordDataset(str(v1 / "assets.extra" / "tf_serving_warmup_requests"))
+    ]
     assert {r.predict_log.request.model_spec.signature_name for r in records} == {
-        "serving_default", "predict_dna", "variant_effect"}
+        "serving_default",
+        "predict_dna",
+        "variant_effect",
+    }
     # next integer by default; an existing version is refused
     other = tmp_path / "m"
     assert export_serving(model, other).name == "1"
@@ -142,17 +160,21 @@ def test_signatures_equal_keras(exported):
     eff = sigs["variant_effect"](ref=tf.constant(ref), alt=tf.constant(alt))
     np.testing.assert_allclose(eff["ref_probabilities"].numpy(), keras_strand_avg(model, ref), atol=TOL)
     np.testing.assert_allclose(eff["alt_probabilities"].numpy(), keras_strand_avg(model, alt), atol=TOL)
-    np.testing.assert_allclose(eff["diff"].numpy(),
-                               keras_strand_avg(model, alt) - keras_strand_avg(model, ref), atol=TOL)
+    np.testing.assert_allclose(
+        eff["diff"].numpy(), keras_strand_avg(model, alt) - keras_strand_avg(model, ref), atol=TOL
+    )
     meta = sigs["metadata"]()
     assert [p.decode() for p in meta["profiles"].numpy()] == PROFILES
 
 
-@pytest.mark.parametrize("dna, message", [
-    (["ACGTX" + "A" * (L - 5)], "only A, C, G, T, N"),
-    (["A" * (L - 1)], f"exactly {L} bp"),
-    ([], "empty batch"),
-])
+@pytest.mark.parametrize(
+    "dna, message",
+    [
+        (["ACGTX" + "A" * (L - 5)], "only A, C, G, T, N"),
+        (["A" * (L - 1)], f"exactly {L} bp"),
+        ([], "empty batch"),
+    ],
+)
 def test_in_graph_checks(exported, dna, message):
     """What the official server would answer (INVALID_ARGUMENT) comes from the graph itself."""
     sig = tf.saved_model.load(str(exported[2] / "1")).signatures["predict_dna"]
@@ -169,18 +191,25 @@ def test_predict_both_signatures(exported, stubs):
     response = predictions.Predict(predict_request({"sequence": x}), timeout=30)
     assert response.model_spec.version.value == 1
     assert response.model_spec.signature_name == "serving_default"
-    np.testing.assert_allclose(tf.make_ndarray(response.outputs["probabilities"]), model(x).numpy(),
-                               atol=TOL)
-    response = predictions.Predict(predict_request({"dna": np.array(seqs, dtype=object)},
-                                                   "predict_dna"), timeout=30)
-    np.testing.assert_allclose(tf.make_ndarray(response.outputs["probabilities"]),
-                               keras_strand_avg(model, seqs), atol=TOL)
-    response = predictions.Predict(predict_request({"ref": np.array(seqs[:2], dtype=object),
-                                                    "alt": np.array(seqs[2:4], dtype=object)},
-                                                   "variant_effect"), timeout=30)
-    np.testing.assert_allclose(tf.make_ndarray(response.outputs["diff"]),
-                               keras_strand_avg(model, seqs[2:4]) - keras_strand_avg(model, seqs[:2]),
-                               atol=TOL)
+    np.testing.assert_allclose(tf.make_ndarray(response.outputs["probabilities"]), model(x).numpy(), atol=TOL)
+    response = predictions.Predict(
+        predict_request({"dna": np.array(seqs, dtype=object)}, "predict_dna"), timeout=30
+    )
+    np.testing.assert_allclose(
+        tf.make_ndarray(response.outputs["probabilities"]), keras_strand_avg(model, seqs), atol=TOL
+    )
+    response = predictions.Predict(
+        predict_request(
+            {"ref": np.array(seqs[:2], dtype=object), "alt": np.array(seqs[2:4], dtype=object)},
+            "variant_effect",
+        ),
+        timeout=30,
+    )
+    np.testing.assert_allclose(
+        tf.make_ndarray(response.outputs["diff"]),
+        keras_strand_avg(model, seqs[2:4]) - keras_strand_avg(model, seqs[:2]),
+        atol=TOL,
+    )
     request = predict_request({"sequence": x[:1]})
     request.output_filter.append("probabilities")
     assert list(predictions.Predict(request, timeout=30).outputs) == ["probabilities"]
@@ -194,8 +223,9 @@ def test_concurrent_requests_are_batched(exported, server, stubs):
 
     def call(i):
         barrier.wait()
-        r = predictions.Predict(predict_request({"dna": np.array([seqs[i]], dtype=object)},
-                                                "predict_dna"), timeout=30)
+        r = predictions.Predict(
+            predict_request({"dna": np.array([seqs[i]], dtype=object)}, "predict_dna"), timeout=30
+        )
         results[i] = tf.make_ndarray(r.outputs["probabilities"])[0]
 
     threads = [threading.Thread(target=call, args=(i,)) for i in range(len(seqs))]
@@ -221,8 +251,9 @@ def test_batcher_merges_splits_and_isolates_failures():
         time.sleep(0.02)
         return {"y": x * 2, "const": np.array(7)}
 
-    batcher = Batcher(run, BatchingOptions(True, max_batch_size=6, batch_timeout_ms=50,
-                                           num_batch_threads=2), "test")
+    batcher = Batcher(
+        run, BatchingOptions(True, max_batch_size=6, batch_timeout_ms=50, num_batch_threads=2), "test"
+    )
     results, errors = {}, {}
     barrier = threading.Barrier(9)
 
@@ -250,7 +281,8 @@ def test_batcher_merges_splits_and_isolates_failures():
 def test_metadata_and_status(stubs):
     predictions, models = stubs
     request = get_model_metadata_pb2.GetModelMetadataRequest(
-        model_spec=model_pb2.ModelSpec(name="tiny"), metadata_field=["signature_def"])
+        model_spec=model_pb2.ModelSpec(name="tiny"), metadata_field=["signature_def"]
+    )
     response = predictions.GetModelMetadata(request, timeout=30)
     defs = get_model_metadata_pb2.SignatureDefMap()
     response.metadata["signature_def"].Unpack(defs)
@@ -258,41 +290,77 @@ def test_metadata_and_status(stubs):
     sdef = defs.signature_def["serving_default"]
     assert [d.size for d in sdef.inputs["sequence"].tensor_shape.dim] == [-1, L, 4]
     assert list(sdef.outputs) == ["probabilities"]
-    status = models.GetModelStatus(get_model_status_pb2.GetModelStatusRequest(
-        model_spec=model_pb2.ModelSpec(name="tiny")), timeout=30)
+    status = models.GetModelStatus(
+        get_model_status_pb2.GetModelStatusRequest(model_spec=model_pb2.ModelSpec(name="tiny")), timeout=30
+    )
     (only,) = status.model_version_status
     assert only.version == 1 and only.state == get_model_status_pb2.ModelVersionStatus.AVAILABLE
     assert only.status.error_code == 0
 
 
 BAD = {
-    "wrong shape": (lambda: predict_request({"sequence": np.zeros((1, L - 1, 4), np.float32)}),
-                    "INVALID_ARGUMENT", "has shape [1, 119, 4]; expected (batch, 120, 4)"),
-    "wrong dtype": (lambda: predict_request({"sequence": np.zeros((1, L, 4), np.int32)}),
-                    "INVALID_ARGUMENT", "must be DT_FLOAT"),
-    "wrong input name": (lambda: predict_request({"x": np.zeros((1, L, 4), np.float32)}),
-                         "INVALID_ARGUMENT", "takes inputs {sequence}"),
-    "unknown signature": (lambda: predict_request({"dna": np.array([b"A" * L])}, "nope"),
-                          "INVALID_ARGUMENT", 'signature key "nope" not found'),
-    "unknown model": (lambda: predict_request({"sequence": np.zeros((1, L, 4), np.float32)},
-                                              name="other"), "NOT_FOUND", "'other' is not served"),
-    "unknown version": (lambda: _with_version(predict_request(
-        {"sequence": np.zeros((1, L, 4), np.float32)}), 9), "NOT_FOUND", "Specific(tiny, 9)"),
-    "empty batch": (lambda: predict_request({"sequence": np.zeros((0, L, 4), np.float32)}),
-                    "INVALID_ARGUMENT", "empty batch"),
-    "empty dna batch": (lambda: predict_request({"dna": np.zeros((0,), object)}, "predict_dna"),
-                        "INVALID_ARGUMENT", "empty batch"),
-    "non-ACGTN": (lambda: predict_request({"dna": np.array([b"A" * L, b"ACGU" + b"A" * (L - 4)])},
-                                          "predict_dna"),
-                  "INVALID_ARGUMENT", "sequence 1: non-ACGTN character 'U' at position 3"),
-    "short dna": (lambda: predict_request({"dna": np.array([b"ACGT"])}, "predict_dna"),
-                  "INVALID_ARGUMENT", f"4 bp; the model takes exactly {L} bp"),
-    "ref/alt rows": (lambda: predict_request({"ref": np.array([b"A" * L]),
-                                              "alt": np.array([b"C" * L] * 2)}, "variant_effect"),
-                     "INVALID_ARGUMENT", "same number of rows"),
-    "output filter": (lambda: _with_filter(predict_request(
-        {"sequence": np.zeros((1, L, 4), np.float32)}), "output_0"), "INVALID_ARGUMENT",
-        "outputs of signature serving_default are {probabilities}"),
+    "wrong shape": (
+        lambda: predict_request({"sequence": np.zeros((1, L - 1, 4), np.float32)}),
+        "INVALID_ARGUMENT",
+        "has shape [1, 119, 4]; expected (batch, 120, 4)",
+    ),
+    "wrong dtype": (
+        lambda: predict_request({"sequence": np.zeros((1, L, 4), np.int32)}),
+        "INVALID_ARGUMENT",
+        "must be DT_FLOAT",
+    ),
+    "wrong input name": (
+        lambda: predict_request({"x": np.zeros((1, L, 4), np.float32)}),
+        "INVALID_ARGUMENT",
+        "takes inputs {sequence}",
+    ),
+    "unknown signature": (
+        lambda: predict_request({"dna": np.array([b"A" * L])}, "nope"),
+        "INVALID_ARGUMENT",
+        'signature key "nope" not found',
+    ),
+    "unknown model": (
+        lambda: predict_request({"sequence": np.zeros((1, L, 4), np.float32)}, name="other"),
+        "NOT_FOUND",
+        "'other' is not served",
+    ),
+    "unknown version": (
+        lambda: _with_version(predict_request({"sequence": np.zeros((1, L, 4), np.float32)}), 9),
+        "NOT_FOUND",
+        "Specific(tiny, 9)",
+    ),
+    "empty batch": (
+        lambda: predict_request({"sequence": np.zeros((0, L, 4), np.float32)}),
+        "INVALID_ARGUMENT",
+        "empty batch",
+    ),
+    "empty dna batch": (
+        lambda: predict_request({"dna": np.zeros((0,), object)}, "predict_dna"),
+        "INVALID_ARGUMENT",
+        "empty batch",
+    ),
+    "non-ACGTN": (
+        lambda: predict_request({"dna": np.array([b"A" * L, b"ACGU" + b"A" * (L - 4)])}, "predict_dna"),
+        "INVALID_ARGUMENT",
+        "sequence 1: non-ACGTN character 'U' at position 3",
+    ),
+    "short dna": (
+        lambda: predict_request({"dna": np.array([b"ACGT"])}, "predict_dna"),
+        "INVALID_ARGUMENT",
+        f"4 bp; the model takes exactly {L} bp",
+    ),
+    "ref/alt rows": (
+        lambda: predict_request(
+            {"ref": np.array([b"A" * L]), "alt": np.array([b"C" * L] * 2)}, "variant_effect"
+        ),
+        "INVALID_ARGUMENT",
+        "same number of rows",
+    ),
+    "output filter": (
+        lambda: _with_filter(predict_request({"sequence": np.zeros((1, L, 4), np.float32)}), "output_0"),
+        "INVALID_ARGUMENT",
+        "outputs of signature serving_default are {probabilities}",
+    ),
 }
 
 
@@ -321,12 +389,18 @@ def test_bad_requests_then_keeps_serving(stubs, case):
 def test_bad_metadata_and_status_requests(stubs):
     predictions, models = stubs
     with pytest.raises(grpc.RpcError) as info:
-        predictions.GetModelMetadata(get_model_metadata_pb2.GetModelMetadataRequest(
-            model_spec=model_pb2.ModelSpec(name="tiny"), metadata_field=["bogus"]), timeout=30)
+        predictions.GetModelMetadata(
+            get_model_metadata_pb2.GetModelMetadataRequest(
+                model_spec=model_pb2.ModelSpec(name="tiny"), metadata_field=["bogus"]
+            ),
+            timeout=30,
+        )
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     with pytest.raises(grpc.RpcError) as info:
-        models.GetModelStatus(get_model_status_pb2.GetModelStatusRequest(
-            model_spec=model_pb2.ModelSpec(name="nope")), timeout=30)
+        models.GetModelStatus(
+            get_model_status_pb2.GetModelStatusRequest(model_spec=model_pb2.ModelSpec(name="nope")),
+            timeout=30,
+        )
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
 
 
@@ -349,22 +423,33 @@ def test_new_version_is_picked_up(exported, tmp_path):
                 time.sleep(0.05)
             response = predictions.Predict(predict_request({"sequence": x}), timeout=30)
             assert response.model_spec.version.value == 2
-            np.testing.assert_allclose(tf.make_ndarray(response.outputs["probabilities"]),
-                                       newer(x).numpy(), atol=TOL)
-            status = models.GetModelStatus(get_model_status_pb2.GetModelStatusRequest(
-                model_spec=model_pb2.ModelSpec(name="tiny")), timeout=30)
+            np.testing.assert_allclose(
+                tf.make_ndarray(response.outputs["probabilities"]), newer(x).numpy(), atol=TOL
+            )
+            status = models.GetModelStatus(
+                get_model_status_pb2.GetModelStatusRequest(model_spec=model_pb2.ModelSpec(name="tiny")),
+                timeout=30,
+            )
             states = {s.version: s.state for s in status.model_version_status}
-            assert states == {2: get_model_status_pb2.ModelVersionStatus.AVAILABLE,
-                              1: get_model_status_pb2.ModelVersionStatus.END}
+            assert states == {
+                2: get_model_status_pb2.ModelVersionStatus.AVAILABLE,
+                1: get_model_status_pb2.ModelVersionStatus.END,
+            }
             # a broken newer version is reported and skipped; version 2 keeps serving
             (base / "3").mkdir()
             (base / "3" / "saved_model.pb").write_bytes(b"not a SavedModel")
             deadline = time.monotonic() + 30
-            while (srv.manager.version_states().get(3, (0,))[0]
-                   != get_model_status_pb2.ModelVersionStatus.END and time.monotonic() < deadline):
+            while (
+                srv.manager.version_states().get(3, (0,))[0] != get_model_status_pb2.ModelVersionStatus.END
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.05)
-            status = models.GetModelStatus(get_model_status_pb2.GetModelStatusRequest(
-                model_spec=model_pb2.ModelSpec(name="tiny", version={"value": 3})), timeout=30)
+            status = models.GetModelStatus(
+                get_model_status_pb2.GetModelStatusRequest(
+                    model_spec=model_pb2.ModelSpec(name="tiny", version={"value": 3})
+                ),
+                timeout=30,
+            )
             (broken,) = status.model_version_status
             assert broken.state == get_model_status_pb2.ModelVersionStatus.END
             assert "failed to load" in broken.status.error_message
@@ -382,15 +467,35 @@ def test_cli_export_and_query(exported, server, tmp_path, tiny_genome):
 
     seqs = random_dna(3, 7)
     out = tmp_path / "q.tsv"
-    assert cli.main(["query", "--server", server.address, "--model", "tiny",
-                     "--sequences", *seqs, "--out", str(out)]) == 0
+    assert (
+        cli.main(
+            ["query", "--server", server.address, "--model", "tiny", "--sequences", *seqs, "--out", str(out)]
+        )
+        == 0
+    )
     table = pd.read_csv(out, sep="\t")
     assert list(table.columns) == ["name", *PROFILES]
     np.testing.assert_allclose(table[PROFILES].to_numpy(), keras_strand_avg(model, seqs), atol=1e-5)
 
     fasta = write_fasta(tmp_path / "q.fa", {"a": seqs[0], "b": seqs[1]})
-    assert cli.main(["query", "--server", server.address, "--model", "tiny", "--fasta", str(fasta),
-                     "--signature", "serving_default", "--out", str(out)]) == 0
+    assert (
+        cli.main(
+            [
+                "query",
+                "--server",
+                server.address,
+                "--model",
+                "tiny",
+                "--fasta",
+                str(fasta),
+                "--signature",
+                "serving_default",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(out, sep="\t")
     assert table["name"].tolist() == ["a", "b"]
     np.testing.assert_allclose(table[PROFILES].to_numpy(), model(onehot(seqs[:2])).numpy(), atol=1e-5)
@@ -398,21 +503,36 @@ def test_cli_export_and_query(exported, server, tmp_path, tiny_genome):
     fa, genome = tiny_genome
     bed = tmp_path / "r.bed"
     bed.write_text("chr1\t2000\t2100\tr1\nchr2\t500\t560\tr2\n")
-    assert cli.main(["query", "--server", server.address, "--model", "tiny", "--bed", str(bed),
-                     "--genome", str(fa), "--out", str(out)]) == 0
+    assert (
+        cli.main(
+            [
+                "query",
+                "--server",
+                server.address,
+                "--model",
+                "tiny",
+                "--bed",
+                str(bed),
+                "--genome",
+                str(fa),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(out, sep="\t")
-    windows = [genome["chr1"][2050 - L // 2:2050 + L // 2], genome["chr2"][530 - L // 2:530 + L // 2]]
+    windows = [genome["chr1"][2050 - L // 2 : 2050 + L // 2], genome["chr2"][530 - L // 2 : 530 + L // 2]]
     assert table["name"].tolist() == ["r1", "r2"]
-    np.testing.assert_allclose(table[PROFILES].to_numpy(),
-                               keras_strand_avg(model, [w.upper() for w in windows]), atol=1e-5)
+    np.testing.assert_allclose(
+        table[PROFILES].to_numpy(), keras_strand_avg(model, [w.upper() for w in windows]), atol=1e-5
+    )
 
 
 def test_cli_query_errors_are_one_line(server, capsys):
-    assert cli.main(["query", "--server", server.address, "--model", "tiny",
-                     "--sequences", "ACGT"]) == 2
+    assert cli.main(["query", "--server", server.address, "--model", "tiny", "--sequences", "ACGT"]) == 2
     assert f"model tiny takes exactly {L} bp" in capsys.readouterr().err
-    assert cli.main(["query", "--server", server.address, "--model", "nope",
-                     "--sequences", "A" * L]) == 2
+    assert cli.main(["query", "--server", server.address, "--model", "nope", "--sequences", "A" * L]) == 2
     assert "NOT_FOUND" in capsys.readouterr().err
 
 
@@ -422,9 +542,22 @@ def test_serve_command_in_a_subprocess(exported, tmp_path):
     cmd = [exe] if exe else [sys.executable, "-m", "brainresnet_tf.cli"]
     log = tmp_path / "serve.log"
     with open(log, "w") as fh:
-        proc = subprocess.Popen([*cmd, "serve", "--model-base-path", str(exported[2]), "--port", "0",
-                                 "--model-name", "tiny", "--max-batch-size", "8"],
-                                stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                *cmd,
+                "serve",
+                "--model-base-path",
+                str(exported[2]),
+                "--port",
+                "0",
+                "--model-name",
+                "tiny",
+                "--max-batch-size",
+                "8",
+            ],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 45
         while not (found := re.search(r"on 127\.0\.0\.1:(\d+)", log.read_text())):
@@ -433,7 +566,8 @@ def test_serve_command_in_a_subprocess(exported, tmp_path):
         with grpc.insecure_channel(f"127.0.0.1:{found.group(1)}") as channel:
             status = model_service_pb2_grpc.ModelServiceStub(channel).GetModelStatus(
                 get_model_status_pb2.GetModelStatusRequest(model_spec=model_pb2.ModelSpec(name="tiny")),
-                timeout=30)
+                timeout=30,
+            )
         assert status.model_version_status[0].state == get_model_status_pb2.ModelVersionStatus.AVAILABLE
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
@@ -443,8 +577,9 @@ def test_serve_command_in_a_subprocess(exported, tmp_path):
 
 
 def test_shipped_configs_parse():
-    config = text_format.Parse((SERVING / "models.config").read_text(),
-                               model_server_config_pb2.ModelServerConfig())
+    config = text_format.Parse(
+        (SERVING / "models.config").read_text(), model_server_config_pb2.ModelServerConfig()
+    )
     names = [m.name for m in config.model_config_list.config]
     assert {"iPSC_neuron", "NPC", "fetal_brain"} <= set(names)
     assert all(m.model_platform == "tensorflow" for m in config.model_config_list.config)

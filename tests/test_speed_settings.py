@@ -5,28 +5,35 @@ users may turn it on (``model.jit_compile = True``): its arithmetic must agree w
 Dropout is off here: under XLA the stateless RNG draws other dropout masks (a different but
 equally valid training run), which is a separate matter from numerical agreement.
 """
+
 from __future__ import annotations
 
 import keras
 import numpy as np
 import pytest
 
-from brainresnet_tf.config import Config
+from brainresnet_tf.data.windows import WindowTable
 from brainresnet_tf.models import ResNetSpec, build_resnet
-from brainresnet_tf.training import compile_model
-from brainresnet_tf.windows import WindowTable
+from brainresnet_tf.train.config import Config
+from brainresnet_tf.train.fit import compile_model
 
 LENGTH, PROFILES, BATCH = 200, 3, 16
 # two blocks per stage: covers the dilated (rate 2) convolutions, projections and both poolings
-SPEC = ResNetSpec(stem_filters=16, stage_filters=(16, 24, 32), blocks_per_stage=2, head_units=16,
-                  dropout=0.0)
+SPEC = ResNetSpec(stem_filters=16, stage_filters=(16, 24, 32), blocks_per_stage=2, head_units=16, dropout=0.0)
 
 
 def _table(n: int, rng: np.random.Generator) -> WindowTable:
     labels = (rng.random((n, PROFILES)) < 0.3).astype(np.float32)
     labels[0, 1] = np.nan  # a missing label: the masked loss must agree too
-    return WindowTable([f"p{i}" for i in range(PROFILES)], np.array(["chr1"] * n),
-                       np.arange(n) * 200, labels, np.array(["train"] * n), 200, LENGTH)
+    return WindowTable(
+        [f"p{i}" for i in range(PROFILES)],
+        np.array(["chr1"] * n),
+        np.arange(n) * 200,
+        labels,
+        np.array(["train"] * n),
+        200,
+        LENGTH,
+    )
 
 
 def _model(jit: bool, weights: list[np.ndarray] | None, table: WindowTable) -> keras.Model:
@@ -66,5 +73,6 @@ def test_xla_outputs_match_plain(data):
     np.testing.assert_allclose(p1, p0, atol=1e-4, rtol=0)
     moved = max(np.abs(a - b).max() for a, b in zip(plain.get_weights(), fast.get_weights()))
     assert moved < 1e-3
-    assert not np.allclose(p0, _model(False, None, table).predict(x, batch_size=BATCH, verbose=0),
-                           atol=1e-4)  # training changed the outputs, so the match above means something
+    assert not np.allclose(
+        p0, _model(False, None, table).predict(x, batch_size=BATCH, verbose=0), atol=1e-4
+    )  # training changed the outputs, so the match above means something

@@ -1,4 +1,5 @@
 """The synthetic demo data: real, parseable files whose ground truth matches the genome."""
+
 import json
 import time
 
@@ -8,8 +9,15 @@ import pyBigWig
 import pyfaidx
 import pytest
 
-from brainresnet_tf.synthetic import (BACKGROUND, DEFAULT_CELL_TYPES, SHARED_MOTIFS, CellType,
-                                      generate_synthetic_dataset, jaspar_motif, sample_motif)
+from brainresnet_tf.data.synthetic import (
+    BACKGROUND,
+    DEFAULT_CELL_TYPES,
+    SHARED_MOTIFS,
+    CellType,
+    generate_synthetic_dataset,
+    jaspar_motif,
+    sample_motif,
+)
 
 SMALL = dict(n_chroms=3, chrom_length=100_000, elements_per_mb=300)
 SITE_COLUMNS = ["element_id", "chrom", "start", "end", "strand", "motif_name", "matrix_id", "sequence"]
@@ -40,13 +48,14 @@ def _carried(elements):
 
 
 def _rule(elements, ct, shared=SHARED_MOTIFS):
-    return _carried(elements).apply(lambda ms: int(sum(m in ct.motifs for m in ms) >= ct.min_motifs
-                                                   or any(m in shared for m in ms)))
+    return _carried(elements).apply(
+        lambda ms: int(sum(m in ct.motifs for m in ms) >= ct.min_motifs or any(m in shared for m in ms))
+    )
 
 
 def _assert_sites_match(genome, sites):
     for row in sites.itertuples():
-        found = genome[row.chrom][row.start:row.end].upper()
+        found = genome[row.chrom][row.start : row.end].upper()
         assert found == (row.sequence if row.strand == "+" else _rc(row.sequence)), row
 
 
@@ -66,7 +75,11 @@ def test_jaspar_offline_and_sampling():
 
 def test_files_parse_with_real_readers(dataset, genome):
     assert dataset.fasta.with_name("genome.fa.fai").exists()
-    assert {k: len(v) for k, v in genome.items()} == dataset.chrom_sizes == {f"chr{i}": 100_000 for i in (1, 2, 3)}
+    assert (
+        {k: len(v) for k, v in genome.items()}
+        == dataset.chrom_sizes
+        == {f"chr{i}": 100_000 for i in (1, 2, 3)}
+    )
     assert list(genome) == list(dataset.chrom_sizes)
     assert [p.name for p in dataset.profiles] == [f"{c.name}_ATAC" for c in DEFAULT_CELL_TYPES]
     assert all(p.assay == "ATAC" and p.name == f"{p.cell_type}_ATAC" for p in dataset.profiles)
@@ -92,7 +105,7 @@ def test_files_parse_with_real_readers(dataset, genome):
 def test_genome_background(dataset, genome, elements):
     chr1 = genome["chr1"]
     assert chr1[:10_000] == "N" * 10_000 and chr1[10_000] != "N"
-    for chrom, seq in genome.items():  # short N runs on every chromosome
+    for _chrom, seq in genome.items():  # short N runs on every chromosome
         assert "N" * 500 in seq[10_001:]
         assert set(seq) <= set("ACGTNacgt")
     text = "".join(genome.values())
@@ -100,16 +113,26 @@ def test_genome_background(dataset, genome, elements):
     assert 0.04 < lower < 0.2
     bg = {c: np.frombuffer(s.upper().encode(), np.uint8).copy() for c, s in genome.items()}
     for row in elements.itertuples():
-        bg[row.chrom][row.start:row.end] = ord("N")
+        bg[row.chrom][row.start : row.end] = ord("N")
     bg = np.concatenate(list(bg.values()))
     bg = bg[bg != ord("N")]
     gc = np.isin(bg, np.frombuffer(b"GC", np.uint8)).mean()
     assert 0.3 < gc < 0.55
     # GC varies between regions (50 kb blocks)
-    block_gc = [np.isin(np.frombuffer(genome["chr2"][i:i + 50_000].upper().encode(), np.uint8),
-                        np.frombuffer(b"GC", np.uint8)).mean() for i in (0, 50_000)]
-    block_gc += [np.isin(np.frombuffer(genome["chr3"][i:i + 50_000].upper().encode(), np.uint8),
-                         np.frombuffer(b"GC", np.uint8)).mean() for i in (0, 50_000)]
+    block_gc = [
+        np.isin(
+            np.frombuffer(genome["chr2"][i : i + 50_000].upper().encode(), np.uint8),
+            np.frombuffer(b"GC", np.uint8),
+        ).mean()
+        for i in (0, 50_000)
+    ]
+    block_gc += [
+        np.isin(
+            np.frombuffer(genome["chr3"][i : i + 50_000].upper().encode(), np.uint8),
+            np.frombuffer(b"GC", np.uint8),
+        ).mean()
+        for i in (0, 50_000)
+    ]
     assert max(block_gc) - min(block_gc) > 0.01
 
 
@@ -167,7 +190,7 @@ def test_openness_follows_the_motif_grammar(elements):
         open_el = elements[elements[ct.name] == 1]
         assert _rule(open_el, ct).mean() > 0.8  # ~40 open elements here: a few flips are noise
         no_shared = open_el[~_carried(open_el).apply(lambda ms: any(m in SHARED_MOTIFS for m in ms))]
-        own = _carried(no_shared).apply(lambda ms: sum(m in ct.motifs for m in ms))
+        own = _carried(no_shared).apply(lambda ms, ct=ct: sum(m in ct.motifs for m in ms))
         assert (own >= ct.min_motifs).mean() > 0.75
         # one motif alone (decoys) mostly does not open
         decoy = elements[elements["program"] == "decoy"]
@@ -194,14 +217,20 @@ def test_peaks_mark_open_elements(dataset, elements):
         peaks = pd.read_csv(profile.peaks, sep="\t", header=None)
         summit = peaks[1] + peaks[9]
         open_el = elements[elements[ct.name] == 1]
-        hit = np.array([((open_el["chrom"] == c) & (open_el["start"] - 60 <= m) & (m <= open_el["end"] + 60)).any()
-                        for c, m in zip(peaks[0], summit)])
+        hit = np.array(
+            [
+                ((open_el["chrom"] == c) & (open_el["start"] - 60 <= m) & (m <= open_el["end"] + 60)).any()
+                for c, m in zip(peaks[0], summit)
+            ]
+        )
         assert hit.mean() > 0.95
         assert 1 <= (~hit).sum() <= max(3, 0.04 * len(peaks))  # a few spurious background peaks
         assert hit.sum() == len(open_el)  # every open element has its peak
         closed = elements[elements[ct.name] == 0]
-        assert not any(((closed["chrom"] == c) & (closed["start"] <= m) & (m < closed["end"])).any()
-                       for c, m in zip(peaks[0], summit))
+        assert not any(
+            ((closed["chrom"] == c) & (closed["start"] <= m) & (m < closed["end"])).any()
+            for c, m in zip(peaks[0], summit)
+        )
 
 
 def test_signal_is_high_at_peaks(dataset):
@@ -233,8 +262,16 @@ def test_deterministic_with_seed(tmp_path, dataset):
 
 def test_custom_grammar_and_odd_length(tmp_path):
     cts = (CellType("A", ("GATA1",), min_motifs=1), CellType("B", ("SOX2", "PAX6"), min_motifs=2))
-    data = generate_synthetic_dataset(tmp_path, cell_types=cts, shared_motifs=(), n_chroms=2,
-                                      chrom_length=60_005, elements_per_mb=400, seed=5, assay="DNase")
+    data = generate_synthetic_dataset(
+        tmp_path,
+        cell_types=cts,
+        shared_motifs=(),
+        n_chroms=2,
+        chrom_length=60_005,
+        elements_per_mb=400,
+        seed=5,
+        assay="DNase",
+    )
     assert [p.name for p in data.profiles] == ["A_DNase", "B_DNase"]
     assert set(data.motifs) == {"GATA1", "SOX2", "PAX6"}
     elements = pd.read_csv(data.elements, sep="\t", keep_default_na=False)
@@ -282,7 +319,7 @@ def test_demo_motifs_keep_their_names_near_the_consensus():
     """Each demo motif stays distinguishable from its JASPAR relatives when its instances lean
     towards the consensus (matrix ** 3), as planted instances and modisco seqlets do; a relative
     winning there (NEUROD1 -> Neurod2, SOX2 -> Sox7) would make naming it a coin flip."""
-    from brainresnet_tf.motifs import jaspar_core_vertebrates, match_ppms
+    from brainresnet_tf.interpret.motifs import jaspar_core_vertebrates, match_ppms
 
     db = jaspar_core_vertebrates()
     names = sorted({m for c in DEFAULT_CELL_TYPES for m in c.motifs} | set(SHARED_MOTIFS))
@@ -292,8 +329,11 @@ def test_demo_motifs_keep_their_names_near_the_consensus():
             sharp = jaspar_motif(name)[1] ** sharpness
             queries.append(sharp / sharp.sum(axis=1, keepdims=True))
         tops = [m[0] for m in match_ppms(queries, db, top_n=1)]
-        named = {n: t["name"] for n, t in zip(names, tops)
-                 if t["id"].split(".")[0] == jaspar_motif(n)[0].split(".")[0] and t["q"] < 0.05}
+        named = {
+            n: t["name"]
+            for n, t in zip(names, tops)
+            if t["id"].split(".")[0] == jaspar_motif(n)[0].split(".")[0] and t["q"] < 0.05
+        }
         assert set(named) == set(names), (sharpness, [(n, t["name"]) for n, t in zip(names, tops)])
     # the check can fail: NEUROD1 loses to a relative once sharpened
     sharp = jaspar_motif("NEUROD1")[1] ** 3.0

@@ -4,10 +4,11 @@ import numpy as np
 import pyBigWig
 import pytest
 
+from brainresnet_tf.data.targets import Profile, bin_labels, peak_tracks, signal_tracks
+from brainresnet_tf.data.windows import WindowSpec, WindowTable, build_window_table
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.genome import Genome
-from brainresnet_tf.targets import Profile, bin_labels, peak_tracks, read_bed, signal_tracks
-from brainresnet_tf.windows import WindowSpec, WindowTable, build_window_table
+from brainresnet_tf.io.genome import Genome
+from brainresnet_tf.io.intervals import read_bed
 
 
 @pytest.fixture
@@ -30,14 +31,17 @@ def test_read_bed_narrowpeak_gzip_and_alias(genome, tmp_path):
     assert df["start"].tolist() == [200, 10] and df["name"].tolist()[0] == "p1"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("chr1\t10\n", r"bad.bed:1: malformed BED line"),
-    ("chr1\t10\t20\nchr1\tx\t20\n", r"bad.bed:2: non-integer coordinates"),
-    ("chr1\t10\t20\nchrZ\t10\t20\n", r"bad.bed:2: chromosome 'chrZ' is not in genome"),
-    ("chr2\t2900\t3100\n", r"bad.bed:1: interval chr2:2900-3100 runs past the end of chr2"),
-    ("chr1\t50\t40\n", r"bad.bed:1: bad interval chr1:50-40"),
-    ("# only a comment\n", r"bad.bed: no intervals \(empty"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("chr1\t10\n", r"bad.bed:1: malformed BED line"),
+        ("chr1\t10\t20\nchr1\tx\t20\n", r"bad.bed:2: non-integer coordinates"),
+        ("chr1\t10\t20\nchrZ\t10\t20\n", r"bad.bed:2: chromosome 'chrZ' is not in genome"),
+        ("chr2\t2900\t3100\n", r"bad.bed:1: interval chr2:2900-3100 runs past the end of chr2"),
+        ("chr1\t50\t40\n", r"bad.bed:1: bad interval chr1:50-40"),
+        ("# only a comment\n", r"bad.bed: no intervals \(empty"),
+    ],
+)
 def test_bad_bed_lines_name_file_and_line(genome, tmp_path, text, message):
     with pytest.raises(InputError, match=message):
         read_bed(write(tmp_path / "bad.bed", text), genome)
@@ -50,6 +54,7 @@ def test_missing_peak_file(genome, tmp_path):
 
 def test_wrong_chromosome_style_suggests_genome_names(tmp_path):
     from tests.conftest import write_fasta
+
     g = Genome(write_fasta(tmp_path / "ens.fa", {"1": "ACGT" * 100}), cache_dir=tmp_path)
     df = read_bed(write(tmp_path / "ucsc.bed", "chr1\t0\t10\n"), g)  # alias resolves
     assert df["chrom"][0] == "1"
@@ -59,8 +64,10 @@ def test_wrong_chromosome_style_suggests_genome_names(tmp_path):
 
 def test_bin_labels_half_overlap_rule():
     import pandas as pd
-    peaks = pd.DataFrame({"chrom": ["c"] * 3, "start": [0, 250, 260], "end": [99, 350, 420],
-                          "name": ["a", "b", "c"]})
+
+    peaks = pd.DataFrame(
+        {"chrom": ["c"] * 3, "start": [0, 250, 260], "end": [99, 350, 420], "name": ["a", "b", "c"]}
+    )
     track = peak_tracks(peaks)["c"]  # merges 250-350 and 260-420 into 250-420
     assert track.starts.tolist() == [0, 250] and track.ends.tolist() == [99, 420]
     labels = bin_labels(track, np.array([0, 200, 400]), 200, signal=False)
@@ -97,12 +104,18 @@ def _peaks(tmp_path, name, rows):
 def test_window_table_labels_splits_and_negatives(genome, tmp_path):
     a = _peaks(tmp_path, "a", [("chr1", 2000, 2200), ("chr2", 400, 600)])
     b = _peaks(tmp_path, "b", [("chr1", 2100, 2400), ("chr1", 4000, 4200)])
-    spec = WindowSpec(bin_size=200, context=400, negative_ratio=1.0, chroms=("chr1", "chr2"),
-                      test_chroms=("chr2",), seed=3)
+    spec = WindowSpec(
+        bin_size=200, context=400, negative_ratio=1.0, chroms=("chr1", "chr2"), test_chroms=("chr2",), seed=3
+    )
     table = build_window_table(genome, [Profile("a", peaks=a), Profile("b", peaks=b)], spec, progress=False)
     df = table.to_frame()
     pos = df[(df["a"] > 0) | (df["b"] > 0)]
-    assert set(zip(pos["chrom"], pos["start"])) == {("chr1", 2000), ("chr1", 2200), ("chr1", 4000), ("chr2", 400)}
+    assert set(zip(pos["chrom"], pos["start"])) == {
+        ("chr1", 2000),
+        ("chr1", 2200),
+        ("chr1", 4000),
+        ("chr2", 400),
+    }
     row = df[(df["chrom"] == "chr1") & (df["start"] == 2000)].iloc[0]
     assert row["a"] == 1 and row["b"] == 1  # b covers 100/200 of it: exactly half counts
     assert (df.loc[df["chrom"] == "chr2", "split"] == "test").all()
@@ -122,6 +135,7 @@ def test_window_table_labels_splits_and_negatives(genome, tmp_path):
 
 def test_gc_matched_negatives_follow_positive_gc(tmp_path):
     from tests.conftest import write_fasta
+
     rng = np.random.default_rng(0)
     # first half AT-rich, second half GC-rich; positives all in the GC-rich half
     at = "".join(rng.choice(list("ACGT"), p=[0.4, 0.1, 0.1, 0.4], size=20000))
@@ -147,9 +161,15 @@ def test_window_config_errors(genome, tmp_path):
 def test_real_brain_peaks_on_hg38_segment(real_data, tmp_path):
     g = Genome(real_data / "hg38_chr2_1-2333275" / "chr2_1-2333275.fa.gz", cache_dir=tmp_path)
     folder = real_data / "brain_peaks_hg38_chr2_0-2.33Mb"
-    profiles = [Profile("NeuN", "neuron", "ATAC", peaks=folder / "NeuN_ATAC_Nott2019.hg38.chr2_0-2333275.bed"),
-                Profile("GM12878", "lymphoblastoid", "ATAC",
-                        peaks=folder / "GM12878_ATAC_SRR891278_ataqv.hg38.chr2_0-2333275.bed")]
+    profiles = [
+        Profile("NeuN", "neuron", "ATAC", peaks=folder / "NeuN_ATAC_Nott2019.hg38.chr2_0-2333275.bed"),
+        Profile(
+            "GM12878",
+            "lymphoblastoid",
+            "ATAC",
+            peaks=folder / "GM12878_ATAC_SRR891278_ataqv.hg38.chr2_0-2333275.bed",
+        ),
+    ]
     table = build_window_table(g, profiles, WindowSpec(negative_ratio=2.0), progress=False)
     n_pos = (table.labels > 0).any(axis=1).sum()
     assert 30 < n_pos < 400

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from brainresnet_tf.config import load_config
-from brainresnet_tf.modelio import load_model
-from brainresnet_tf.training import open_genome, prepare_windows, train_model
+from brainresnet_tf.models.saving import load_model
+from brainresnet_tf.train.config import load_config
+from brainresnet_tf.train.fit import train_model
+from brainresnet_tf.train.preparation import open_genome, prepare_windows
 from tests.conftest import write_fasta
 
 MOTIF = "TGACGTCA"
@@ -28,8 +29,8 @@ def tiny_run(tmp_path):
         s = list(rng.choice(list("ACGT"), size=150000))
         for start in range(200, 149500, 400):
             if rng.random() < 0.5:
-                s[start + 60:start + 60 + len(MOTIF)] = MOTIF
-                s[start + 120:start + 120 + len(MOTIF)] = MOTIF
+                s[start + 60 : start + 60 + len(MOTIF)] = MOTIF
+                s[start + 120 : start + 120 + len(MOTIF)] = MOTIF
                 peaks_a.append((c, start, start + 200))
             if rng.random() < 0.3:
                 peaks_b.append((c, start, start + 200))
@@ -39,14 +40,23 @@ def tiny_run(tmp_path):
         (tmp_path / f"{name}.bed").write_text("".join(f"{c}\t{s}\t{e}\n" for c, s, e in peaks))
     cfg = {
         "genome": {"fasta": str(fasta)},
-        "profiles": [{"name": "a", "cell_type": "x", "assay": "ATAC", "peaks": str(tmp_path / "a.bed")},
-                     {"name": "b", "cell_type": "y", "assay": "ATAC", "peaks": str(tmp_path / "b.bed")}],
+        "profiles": [
+            {"name": "a", "cell_type": "x", "assay": "ATAC", "peaks": str(tmp_path / "a.bed")},
+            {"name": "b", "cell_type": "y", "assay": "ATAC", "peaks": str(tmp_path / "b.bed")},
+        ],
         "windows": {"context": 200, "valid_chroms": ["chr2"], "test_chroms": ["chr3"]},
-        "model": {"resnet": {"stem_filters": 16, "stem_kernel": 9, "stage_filters": [8, 16],
-                             "head_units": 8},
-                  "baseline": {"filters": [8, 8, 8], "head_units": 8}},
-        "training": {"epochs": 3, "batch_size": 16, "tensorboard": False, "progress": False,
-                     "learning_rate": 0.005, "patience": 10},
+        "model": {
+            "resnet": {"stem_filters": 16, "stem_kernel": 9, "stage_filters": [8, 16], "head_units": 8},
+            "baseline": {"filters": [8, 8, 8], "head_units": 8},
+        },
+        "training": {
+            "epochs": 3,
+            "batch_size": 16,
+            "tensorboard": False,
+            "progress": False,
+            "learning_rate": 0.005,
+            "patience": 10,
+        },
         "out_dir": str(tmp_path / "run"),
     }
     path = tmp_path / "config.yaml"
@@ -101,8 +111,16 @@ def test_resume_continues_from_checkpoint(tiny_run):
 
 
 def test_sigkill_mid_training_then_resume(tiny_run):
-    cmd = [sys.executable, "-m", "brainresnet_tf.cli", "train", "--config", str(tiny_run),
-           "--set", "training.epochs=5"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "brainresnet_tf.cli",
+        "train",
+        "--config",
+        str(tiny_run),
+        "--set",
+        "training.epochs=5",
+    ]
     out = Path(load_config(tiny_run).out_dir)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
@@ -122,15 +140,19 @@ def test_sigkill_mid_training_then_resume(tiny_run):
     assert f"Epoch {killed_at}/5" not in done.stdout
     history = pd.read_csv(out / "history.csv")
     assert history["epoch"].tolist() == [1, 2, 3, 4, 5]
-    pd.testing.assert_frame_equal(history.iloc[:len(before)], before)
+    pd.testing.assert_frame_equal(history.iloc[: len(before)], before)
     assert (out / "metrics.tsv").exists()
 
 
 def test_cli_reports_bad_config_cleanly(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("training: {epochz: 3}\n")
-    done = subprocess.run([sys.executable, "-m", "brainresnet_tf.cli", "train", "--config", str(bad)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "brainresnet_tf.cli", "train", "--config", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert "unknown config key 'training.epochz'; did you mean 'training.epochs'?" in done.stderr
     assert "Traceback" not in done.stderr

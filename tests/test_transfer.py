@@ -4,13 +4,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from brainresnet_tf.config import load_config
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.jobs import run_pretrain
-from brainresnet_tf.modelio import load_extractor, load_model
+from brainresnet_tf.models.saving import load_extractor, load_model
 from brainresnet_tf.models.transfer import EXTRACTOR_NAME
-from brainresnet_tf.training import open_genome, prepare_windows, train_model
-from brainresnet_tf.transfer_comparison import subsample_train, summarize, transfer_verdict
+from brainresnet_tf.train.config import load_config
+from brainresnet_tf.train.fit import train_model
+from brainresnet_tf.train.preparation import open_genome, prepare_windows
+from brainresnet_tf.train.transfer_comparison import subsample_train, summarize, transfer_verdict
+from brainresnet_tf.workflows.pretrain import run_pretrain
 from tests.test_training import tiny_run  # noqa: F401  (fixture)
 
 
@@ -25,10 +26,16 @@ def _weights(model):
 
 
 def _train_with(tiny_run, extractor_path, mode, out, lr=1e-3, epochs=1):  # noqa: F811
-    config = load_config(tiny_run, {"transfer.extractor": extractor_path and str(extractor_path),
-                                    "transfer.mode": mode,
-                                    "transfer.learning_rate": lr, "training.epochs": epochs,
-                                    "out_dir": str(out)})
+    config = load_config(
+        tiny_run,
+        {
+            "transfer.extractor": extractor_path and str(extractor_path),
+            "transfer.mode": mode,
+            "transfer.learning_rate": lr,
+            "training.epochs": epochs,
+            "out_dir": str(out),
+        },
+    )
     genome = open_genome(config)
     table = prepare_windows(config, genome, Path(config.out_dir), progress=False)
     return train_model(config, genome, table, Path(config.out_dir))
@@ -43,8 +50,9 @@ def test_extractor_file_has_metadata(extractor):
     assert model.outputs[0].shape[-1] == meta["extra"]["feature_dim"]
 
 
-@pytest.mark.parametrize("mode, lr, should_change", [("frozen", 1e-3, False), ("fine_tune", 1e-3, True),
-                                                     ("fine_tune", 0.0, False)])
+@pytest.mark.parametrize(
+    "mode, lr, should_change", [("frozen", 1e-3, False), ("fine_tune", 1e-3, True), ("fine_tune", 0.0, False)]
+)
 def test_frozen_keeps_and_fine_tune_changes_extractor_weights(extractor, tmp_path, mode, lr, should_change):
     path, cfg = extractor
     before = _weights(load_extractor(path, 200)[0])
@@ -69,7 +77,9 @@ def test_frozen_keeps_and_fine_tune_changes_extractor_weights(extractor, tmp_pat
 
 def test_extractor_mismatch_is_a_clear_error(extractor, tmp_path):
     path, cfg = extractor
-    with pytest.raises(InputError, match=r"extractor takes 200 bp windows but the config's windows.context is 300"):
+    with pytest.raises(
+        InputError, match=r"extractor takes 200 bp windows but the config's windows.context is 300"
+    ):
         load_extractor(path, 300)
     meta = json.loads(path.with_suffix(".json").read_text())
     meta["alphabet"] = "ACTG"
@@ -93,9 +103,16 @@ def test_not_an_extractor_and_missing_extractor(tiny_run, tmp_path):  # noqa: F8
 def test_transfer_resume_keeps_layerwise_optimizer(extractor, tmp_path):
     path, cfg = extractor
     _train_with(cfg, path, "fine_tune", tmp_path / "ft", lr=0.0, epochs=1)
-    config = load_config(cfg, {"transfer.extractor": str(path), "transfer.mode": "fine_tune",
-                               "transfer.learning_rate": 0.0, "training.epochs": 2,
-                               "out_dir": str(tmp_path / "ft")})
+    config = load_config(
+        cfg,
+        {
+            "transfer.extractor": str(path),
+            "transfer.mode": "fine_tune",
+            "transfer.learning_rate": 0.0,
+            "training.epochs": 2,
+            "out_dir": str(tmp_path / "ft"),
+        },
+    )
     genome = open_genome(config)
     table = prepare_windows(config, genome, tmp_path / "ft", progress=False)
     before = _weights(load_extractor(path, 200)[0])
@@ -108,18 +125,36 @@ def test_transfer_resume_keeps_layerwise_optimizer(extractor, tmp_path):
 
 def test_subsample_and_verdict():
     import pandas as pd
-    from brainresnet_tf.windows import WindowTable
+
+    from brainresnet_tf.data.windows import WindowTable
+
     n = 1000
-    table = WindowTable(["p"], np.array(["chr1"] * n), np.arange(n) * 200, np.zeros((n, 1), np.float32),
-                        np.array(["train"] * 800 + ["valid"] * 100 + ["test"] * 100), 200, 400)
+    table = WindowTable(
+        ["p"],
+        np.array(["chr1"] * n),
+        np.arange(n) * 200,
+        np.zeros((n, 1), np.float32),
+        np.array(["train"] * 800 + ["valid"] * 100 + ["test"] * 100),
+        200,
+        400,
+    )
     sub = subsample_train(table, 0.1, seed=3)
     assert (sub.split == "train").sum() == 80 and (sub.split == "test").sum() == 100
     again = subsample_train(table, 0.1, seed=3)
     np.testing.assert_array_equal(sub.start, again.start)
-    rows = [{"mode": m, "label": m, "fraction": f, "seed": s, "n_train": int(f * 800),
-             "test_auprc": base + 0.01 * s}
-            for f, scratch, frozen in ((0.05, 0.3, 0.6), (1.0, 0.8, 0.81))
-            for s in range(3) for m, base in (("none", scratch), ("frozen", frozen))]
+    rows = [
+        {
+            "mode": m,
+            "label": m,
+            "fraction": f,
+            "seed": s,
+            "n_train": int(f * 800),
+            "test_auprc": base + 0.01 * s,
+        }
+        for f, scratch, frozen in ((0.05, 0.3, 0.6), (1.0, 0.8, 0.81))
+        for s in range(3)
+        for m, base in (("none", scratch), ("frozen", frozen))
+    ]
     verdict = transfer_verdict(pd.DataFrame(rows))
     assert verdict["beats_scratch_beyond_spread"] and verdict["gain_at_small"] == pytest.approx(0.3)
     assert verdict["no_worse_at_large"]

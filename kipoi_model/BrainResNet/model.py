@@ -3,4 +3,5 @@
 The implementation lives in the installed package, so the group and ``brainresnet predict`` share
 one code path; see ``brainresnet_tf/kipoi_components.py``.
 """
-from brainresnet_tf.kipoi_components import BrainResNetModel  # noqa: F401
+
+from brainresnet_tf.serve.kipoi_components import BrainResNetModel  # noqa: F401

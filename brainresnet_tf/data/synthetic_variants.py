@@ -1,0 +1,353 @@
+"""Demo variants with known truth on the synthetic genome, and simulated allelic read counts.
+
+Classes (the truth follows the generator's rule: an element is open in a cell type when it
+carries >= ``min_motifs`` of the cell type's motifs, or any shared motif):
+
+* ``break``: an SNV at the highest-information position of a planted motif instance (consensus
+  base -> that column's least likely base) in an element that is open in the cell type only
+  because of that instance: the alt allele closes it (true ref fraction 0.8).
+* ``create``: an SNV that completes a near-consensus instance of one of the cell type's motifs
+  in an element one motif short of opening: the alt allele opens it (true ref fraction 0.2).
+* ``buffered``: a break of a planted instance whose element stays in the same state (true 0.5).
+* ``neutral``: an SNV in background sequence, away from every element and motif (true 0.5).
+
+Allelic reads: total ~ Poisson(``depth``), ref reads ~ Binomial(total, true ref fraction);
+significant when a two-sided binomial test against 0.5 (scipy) gives p < ``alpha``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from brainresnet_tf.data.synthetic import (
+    DEFAULT_CELL_TYPES,
+    SHARED_MOTIFS,
+    CellType,
+    SyntheticDataset,
+    jaspar_motif,
+)
+from brainresnet_tf.io.atomic import atomic_path
+from brainresnet_tf.io.genome import Genome, encode
+from brainresnet_tf.io.tables import write_table
+
+TRUE_REF_FRACTION = {"break": 0.8, "create": 0.2, "buffered": 0.5, "neutral": 0.5}
+_BASES = "ACGT"
+
+
+@dataclass(frozen=True)
+class DemoVariants:
+    """Paths and class counts of a written demo variant set."""
+
+    vcf: Path
+    observed: Path
+    counts: dict[str, int]
+    n_significant: int
+
+
+def dataset_paths(data: SyntheticDataset | str | os.PathLike) -> tuple[Path, Path, Path]:
+    if isinstance(data, SyntheticDataset):
+        return data.fasta, data.elements, data.motif_sites
+    d = Path(data)
+    return d / "genome.fa", d / "elements.tsv", d / "motif_sites.tsv"
+
+
+def _log_odds(name: str) -> np.ndarray:
+    """log2(p / 0.25) of a JASPAR matrix, (L, 4)."""
+    return np.log2(jaspar_motif(name)[1] / 0.25)
+
+
+def _element_truth(sites: pd.DataFrame, ct: CellType, shared: tuple[str, ...]) -> tuple[int, int]:
+    """(number of the cell type's motifs, number of shared motifs) planted in one element."""
+    names = sites["motif_name"].tolist()
+    return sum(n in ct.motifs for n in names), sum(n in shared for n in names)
+
+
+def _break_candidates(
+    elements: pd.DataFrame,
+    sites: pd.DataFrame,
+    ct: CellType,
+    shared: tuple[str, ...],
+    codes: np.ndarray,
+    genome: Genome,
+    min_ic: float = 1.2,
+) -> pd.DataFrame:
+    """One candidate SNV per planted site in elements: the highest-IC consensus column broken."""
+    rows = []
+    by_el = sites.groupby("element_id")
+    for el in elements.itertuples(index=False):
+        if el.element_id not in by_el.groups:
+            continue
+        el_sites = by_el.get_group(el.element_id)
+        n_ct, n_shared = _element_truth(el_sites, ct, shared)
+        rule_open = n_ct >= ct.min_motifs or n_shared > 0
+        if int(getattr(el, ct.name)) != int(rule_open):  # a noise flip: truth unclear, skip
+            continue
+        for site in el_sites.itertuples(index=False):
+            after_ct = n_ct - (site.motif_name in ct.motifs)
+            after_shared = n_shared - (site.motif_name in shared)
+            closes = rule_open and not (after_ct >= ct.min_motifs or after_shared > 0)
+            probs = jaspar_motif(site.motif_name)[1]
+            ic = 2 + (probs * np.log2(probs)).sum(axis=1)
+            planted = encode(site.sequence)
+            ok = (planted == probs.argmax(axis=1)) & (ic >= min_ic)
+            if not ok.any():
+                continue
+            j = int(np.flatnonzero(ok)[np.argmax(ic[ok])])
+            alt_code = int(probs[j].argmin())
+            if site.strand == "+":
+                pos0, ref_code = site.start + j, planted[j]
+            else:  # the genome holds the reverse complement: column j sits at end-1-j
+                pos0, ref_code, alt_code = site.end - 1 - j, 3 - planted[j], 3 - alt_code
+            off = genome.offset(site.chrom)
+            if codes[off + pos0] != ref_code:
+                continue
+            rows.append(
+                {
+                    "chrom": site.chrom,
+                    "pos0": int(pos0),
+                    "ref": _BASES[ref_code],
+                    "alt": _BASES[alt_code],
+                    "cls": "break" if closes else "buffered",
+                    "element_id": el.element_id,
+                    "motif": site.motif_name,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _create_candidates(
+    elements: pd.DataFrame,
+    sites: pd.DataFrame,
+    ct: CellType,
+    shared: tuple[str, ...],
+    codes: np.ndarray,
+    genome: Genome,
+    strength: float = 0.25,
+) -> pd.DataFrame:
+    """SNVs completing an instance of one of ``ct``'s motifs (scoring at least the ``strength``
+    quantile of planted instances after the change, below the 5% quantile before) in elements
+    closed in ``ct`` that are one motif short of opening."""
+    thresholds = {}
+    for name in ct.motifs:
+        W = _log_odds(name)
+        planted = sites.loc[sites["motif_name"] == name, "sequence"]
+        scores = [W[np.arange(len(W)), encode(s)].sum() for s in planted]
+        if scores:
+            thresholds[name] = (np.quantile(scores, strength), np.quantile(scores, 0.05))
+    by_el = sites.groupby("element_id")
+    rows = []
+    for el in elements.itertuples(index=False):
+        if el.element_id not in by_el.groups or int(getattr(el, ct.name)) != 0:
+            continue
+        el_sites = by_el.get_group(el.element_id)
+        n_ct, n_shared = _element_truth(el_sites, ct, shared)
+        if n_shared or n_ct != ct.min_motifs - 1:
+            continue
+        off = genome.offset(el.chrom)
+        seq = np.asarray(codes[off + el.start : off + el.end])
+        taken = np.zeros(len(seq), bool)
+        for s in el_sites.itertuples(index=False):
+            taken[max(s.start - el.start - 2, 0) : s.end - el.start + 2] = True
+        best = None
+        for name, (hi, lo) in thresholds.items():
+            W = _log_odds(name)
+            for strand, M in (("+", W), ("-", W[::-1, ::-1])):
+                w = len(M)
+                if len(seq) < w:
+                    continue
+                win = np.lib.stride_tricks.sliding_window_view(seq, w)
+                free = ~np.lib.stride_tricks.sliding_window_view(taken, w).any(axis=1)
+                good = (win < 4).all(axis=1) & free
+                cur = M[np.arange(w), np.minimum(win, 3)]  # (n_off, w)
+                total = cur.sum(axis=1)
+                gain = M.max(axis=1)[None, :] - cur
+                j = gain.argmax(axis=1)
+                after = total + gain[np.arange(len(j)), j]
+                ok = good & (after >= hi) & (total < lo)
+                for o in np.flatnonzero(ok):
+                    cand = (after[o], o + int(j[o]), int(M[j[o]].argmax()), name, strand)
+                    if best is None or cand[0] > best[0]:
+                        best = cand
+        if best is not None:
+            _, i, alt_code, name, _ = best
+            rows.append(
+                {
+                    "chrom": el.chrom,
+                    "pos0": int(el.start + i),
+                    "ref": _BASES[seq[i]],
+                    "alt": _BASES[alt_code],
+                    "cls": "create",
+                    "element_id": el.element_id,
+                    "motif": name,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _neutral_candidates(
+    rng: np.random.Generator,
+    genome: Genome,
+    chroms: list[str],
+    elements: pd.DataFrame,
+    sites: pd.DataFrame,
+    n: int,
+    distance: int = 1000,
+) -> pd.DataFrame:
+    """``n`` SNVs at least ``distance`` bp from every element and planted site, not at N."""
+    rows = []
+    per_chrom = {c: 0 for c in chroms}
+    for c in rng.choice(chroms, n):
+        per_chrom[c] += 1
+    codes = genome.codes
+    for chrom, k in per_chrom.items():
+        size, off = genome.chrom_sizes[chrom], genome.offset(chrom)
+        blocked = np.zeros(size, bool)
+        for table in (elements, sites):
+            sub = table[table["chrom"] == chrom]
+            for s, e in zip(sub["start"].to_numpy(), sub["end"].to_numpy()):
+                blocked[max(s - distance, 0) : e + distance] = True
+        blocked[:distance] = blocked[size - distance :] = True
+        blocked |= np.asarray(codes[off : off + size]) == 4
+        free = np.flatnonzero(~blocked)
+        for pos0 in np.sort(rng.choice(free, min(k, len(free)), replace=False)):
+            ref = int(codes[off + pos0])
+            alt = int(rng.choice([b for b in range(4) if b != ref]))
+            rows.append(
+                {
+                    "chrom": chrom,
+                    "pos0": int(pos0),
+                    "ref": _BASES[ref],
+                    "alt": _BASES[alt],
+                    "cls": "neutral",
+                    "element_id": "",
+                    "motif": "",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def simulate_reads(
+    rng: np.random.Generator, true_ref_fraction: np.ndarray, depth: float = 40.0, alpha: float = 0.01
+) -> pd.DataFrame:
+    """ref_reads, alt_reads, p_value (two-sided binomial vs 0.5) and significant (p < alpha)."""
+    total = rng.poisson(depth, len(true_ref_fraction))
+    ref = rng.binomial(total, true_ref_fraction)
+    p = np.array([stats.binomtest(int(r), int(t), 0.5).pvalue if t else 1.0 for r, t in zip(ref, total)])
+    return pd.DataFrame(
+        {"ref_reads": ref, "alt_reads": total - ref, "p_value": p, "significant": (p < alpha).astype(int)}
+    )
+
+
+def make_demo_variants(
+    data: SyntheticDataset | str | os.PathLike,
+    out_vcf: str | os.PathLike,
+    out_observed: str | os.PathLike,
+    cell_type: str = "iPSC_neuron",
+    seed: int = 0,
+    chroms: list[str] | None = None,
+    n_break: int = 150,
+    n_create: int = 60,
+    n_buffered: int = 50,
+    n_neutral: int = 800,
+    depth: float = 40.0,
+    alpha: float = 0.01,
+    cell_types: tuple[CellType, ...] = DEFAULT_CELL_TYPES,
+    shared: tuple[str, ...] = SHARED_MOTIFS,
+) -> DemoVariants:
+    """Write a VCF of demo SNVs (classes above) and their observed allelic table (TSV).
+
+    ``chroms`` limits the variants to some chromosomes (e.g. the held-out ones); each class
+    count is a maximum (fewer when the genome has fewer candidates). The observed table has
+    chrom, pos, ref, alt, variant_id, ref_reads, alt_reads, p_value, significant, and the truth:
+    class, element_id, motif, true_ref_fraction.
+    """
+    fasta, elements_path, sites_path = dataset_paths(data)
+    ct = next((c for c in cell_types if c.name == cell_type), None)
+    if ct is None:
+        raise ValueError(f"unknown cell type {cell_type!r} (have {[c.name for c in cell_types]})")
+    rng = np.random.default_rng(seed)
+    genome = Genome(fasta)
+    codes = genome.codes
+    elements = pd.read_csv(elements_path, sep="\t")
+    sites = pd.read_csv(sites_path, sep="\t")
+    chroms = chroms or list(genome.chrom_sizes)
+    elements = elements[elements["chrom"].isin(chroms)]
+    el_sites = sites[sites["element_id"].isin(set(elements["element_id"]))]
+
+    breaks = _break_candidates(elements, el_sites, ct, shared, codes, genome)
+    creates = _create_candidates(elements, el_sites, ct, shared, codes, genome)
+    neutral = _neutral_candidates(rng, genome, chroms, elements, sites, n_neutral)
+    parts = []
+    for table, cls, n in (
+        (breaks, "break", n_break),
+        (breaks, "buffered", n_buffered),
+        (creates, "create", n_create),
+        (neutral, "neutral", n_neutral),
+    ):
+        if table.empty:
+            continue
+        sub = table[table["cls"] == cls]
+        if len(sub) > n:
+            sub = sub.iloc[np.sort(rng.choice(len(sub), n, replace=False))]
+        parts.append(sub)
+    variants = pd.concat(parts, ignore_index=True).drop_duplicates(["chrom", "pos0"])
+    order = np.lexsort(
+        (variants["pos0"].to_numpy(), [list(genome.chrom_sizes).index(c) for c in variants["chrom"]])
+    )
+    variants = variants.iloc[order].reset_index(drop=True)
+    variants["pos"] = variants["pos0"] + 1
+    variants["variant_id"] = [f"dv{i:05d}" for i in range(len(variants))]
+    variants["true_ref_fraction"] = variants["cls"].map(TRUE_REF_FRACTION)
+    reads = simulate_reads(rng, variants["true_ref_fraction"].to_numpy(), depth, alpha)
+    observed = pd.concat(
+        [
+            variants[["chrom", "pos", "ref", "alt", "variant_id"]],
+            reads,
+            variants[["cls", "element_id", "motif", "true_ref_fraction"]].rename(columns={"cls": "class"}),
+        ],
+        axis=1,
+    )
+
+    out_vcf, out_observed = Path(out_vcf), Path(out_observed)
+    _write_vcf(out_vcf, variants, genome, cell_type)
+    write_table(observed, out_observed)
+    counts = variants["cls"].value_counts().to_dict()
+    return DemoVariants(
+        out_vcf,
+        out_observed,
+        {k: int(counts.get(k, 0)) for k in TRUE_REF_FRACTION},
+        int(reads["significant"].sum()),
+    )
+
+
+def _write_vcf(path: Path, variants: pd.DataFrame, genome: Genome, cell_type: str) -> None:
+    """VCF 4.2 (gzip when the name ends in .gz)."""
+    import gzip
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "##fileformat=VCFv4.2",
+        "##source=brainresnet_tf.synthetic_variants",
+        f"##reference={genome.path.name}",
+        f'##INFO=<ID=CLASS,Number=1,Type=String,Description="demo truth for {cell_type}: '
+        'break, create, buffered or neutral">',
+    ]
+    lines += [f"##contig=<ID={c},length={n}>" for c, n in genome.chrom_sizes.items()]
+    lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")
+    lines += [
+        f"{r.chrom}\t{r.pos}\t{r.variant_id}\t{r.ref}\t{r.alt}\t.\tPASS\tCLASS={r.cls}"
+        for r in variants.itertuples(index=False)
+    ]
+    text = "\n".join(lines) + "\n"
+    with atomic_path(path) as tmp:
+        if path.suffix == ".gz":
+            with gzip.open(tmp, "wt") as fh:
+                fh.write(text)
+        else:
+            tmp.write_text(text)

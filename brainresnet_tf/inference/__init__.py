@@ -1,0 +1,1 @@
+"""Inference on trained models: batched strand-averaged prediction and attributions."""

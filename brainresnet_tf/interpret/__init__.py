@@ -1,0 +1,1 @@
+"""Interpretation: window selection, TF-MoDISco patterns named by TOMTOM against JASPAR, reports, checks."""

@@ -1,0 +1,93 @@
+"""Tables in and out: TSV / CSV / Parquet reading, atomic writing, and streamed writing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from brainresnet_tf.errors import InputError
+from brainresnet_tf.io.atomic import atomic_path, temporary_name
+
+FLOAT_FORMAT = "%.6g"
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """A TSV (or ``.csv``, or ``.parquet``) table."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, sep="," if path.suffix == ".csv" else "\t")
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write TSV (or Parquet for ``.parquet``) atomically."""
+    with atomic_path(path) as tmp:
+        if Path(path).suffix == ".parquet":
+            df.to_parquet(tmp, index=False)
+        else:
+            df.to_csv(tmp, sep="\t", index=False, float_format=FLOAT_FORMAT)
+
+
+class TableWriter:
+    """Appends DataFrames to a temporary TSV or Parquet file; ``close`` renames it into place.
+
+    Rows reach the disk as they are written (memory does not grow with the table); ``abort``
+    removes the temporary file, so a failed run leaves nothing under the output's name.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = temporary_name(self.path)
+        self.parquet = self.path.suffix == ".parquet"
+        self._writer = None
+        self._fh = None
+        self.rows = 0
+
+    def write(self, df: pd.DataFrame) -> None:
+        """Append ``df`` (the first call fixes the columns)."""
+        if self.parquet:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self.tmp, table.schema)
+            self._writer.write_table(table.cast(self._writer.schema))
+        else:
+            if self._fh is None:
+                self._fh = open(self.tmp, "w", newline="")
+                self._fh.write("\t".join(map(str, df.columns)) + "\n")
+            df.to_csv(self._fh, sep="\t", index=False, header=False, float_format=FLOAT_FORMAT)
+            self._fh.flush()
+        self.rows += len(df)
+
+    def close(self, empty: pd.DataFrame | None = None) -> None:
+        """Finish the file and rename it into place (``empty`` gives the header of a 0-row table)."""
+        if self._writer is None and self._fh is None:
+            self.write(empty if empty is not None else pd.DataFrame())
+        if self._writer is not None:
+            self._writer.close()
+        if self._fh is not None:
+            self._fh.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        """Close and delete the temporary file; the output path is untouched."""
+        for handle in (self._writer, self._fh):
+            if handle is not None:
+                handle.close()
+        self.tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(self, kind, err, tb) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()

@@ -1,0 +1,102 @@
+"""Saving and loading trained models with the metadata every consumer needs."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import keras
+
+from brainresnet_tf.errors import InputError
+from brainresnet_tf.models import losses  # noqa: F401  (registers the custom losses before load_model)
+
+ALPHABET = "ACGT"
+
+
+@dataclass
+class ModelMeta:
+    """What a saved model predicts and what input it takes."""
+
+    profiles: list[str]
+    input_length: int
+    bin_size: int = 200
+    target: str = "peaks"
+    alphabet: str = ALPHABET
+    arch: str = "resnet"
+    genome: str = ""
+    cell_types: list[str] = field(default_factory=list)
+    assays: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+
+def meta_path(model_path: str | os.PathLike) -> Path:
+    """``model.keras`` -> ``model.json``."""
+    return Path(model_path).with_suffix(".json")
+
+
+def save_model(model: keras.Model, path: str | os.PathLike, meta: ModelMeta) -> None:
+    """Write ``path`` (.keras) and its metadata JSON, each atomically."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.keras")
+    model.save(tmp)
+    os.replace(tmp, path)
+    tmp_meta = meta_path(path).with_suffix(".json.tmp")
+    tmp_meta.write_text(json.dumps(asdict(meta), indent=2))
+    os.replace(tmp_meta, meta_path(path))
+
+
+EXTRACTOR_KIND = "feature_extractor"
+
+
+def save_extractor(model: keras.Model, path: str | os.PathLike, meta: ModelMeta) -> None:
+    """Save a trained model's encoder as a reusable feature extractor (``.keras`` + ``.json``)."""
+    encoder = model.get_layer("encoder")
+    extra = {**meta.extra, "kind": EXTRACTOR_KIND, "feature_dim": int(encoder.outputs[0].shape[-1]),
+             "source_arch": meta.arch}
+    save_model(encoder, path, ModelMeta(**{**asdict(meta), "extra": extra}))
+
+
+def load_extractor(path: str | os.PathLike, input_length: int, alphabet: str = ALPHABET,
+                   genome_build: str = "") -> tuple[keras.Model, ModelMeta]:
+    """Load a feature extractor and check it fits the data it will see; clear errors if not."""
+    model, meta = load_model(path)
+    if meta.extra.get("kind") != EXTRACTOR_KIND:
+        raise InputError(f"{path}: not a feature extractor (write one with `brainresnet pretrain`)")
+    if meta.input_length != input_length:
+        raise InputError(f"{path}: extractor takes {meta.input_length} bp windows but the config's "
+                         f"windows.context is {input_length} (set windows.context: {meta.input_length})")
+    if meta.alphabet != alphabet:
+        raise InputError(f"{path}: extractor one-hot alphabet {meta.alphabet!r} differs from "
+                         f"{alphabet!r} (columns would be misread)")
+    built = meta.extra.get("genome_build", "")
+    if built and genome_build and built != genome_build:
+        raise InputError(f"{path}: extractor was trained on {built} but genome.build is {genome_build}")
+    return model, meta
+
+
+def genome_path_for(genome: str | os.PathLike | None, meta: ModelMeta) -> Path:
+    """``--genome`` or else the genome the model was trained on (its metadata)."""
+    path = genome or meta.genome
+    if not path:
+        raise InputError("--genome is required: the model's metadata names no genome")
+    return Path(path)
+
+
+def load_model(path: str | os.PathLike, compile: bool = False) -> tuple[keras.Model, ModelMeta]:
+    """Load a ``.keras`` model and its metadata; clear errors when either is missing or off."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: model file not found")
+    model = keras.models.load_model(path, compile=compile)
+    mpath = meta_path(path)
+    if mpath.exists():
+        meta = ModelMeta(**json.loads(mpath.read_text()))
+    else:  # a bare Keras model: infer what we can from its shapes
+        n_out = model.outputs[0].shape[-1]
+        meta = ModelMeta([f"profile_{i}" for i in range(n_out)], int(model.inputs[0].shape[1]))
+    shape = tuple(model.inputs[0].shape[1:])
+    if shape != (meta.input_length, len(meta.alphabet)):
+        raise InputError(f"{path}: model input shape {shape} does not match its metadata "
+                         f"({meta.input_length}, {len(meta.alphabet)})")
+    return model, meta

@@ -1,0 +1,1 @@
+"""Deployment: TF Serving SavedModel export, gRPC server and client, Kipoi components."""

@@ -1,0 +1,1 @@
+"""Training: config, preparation, fit (strategies, checkpoints, resume), metrics, reports, transfer."""

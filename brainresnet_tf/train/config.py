@@ -1,0 +1,205 @@
+"""YAML configuration -> validated, typed dataclasses (unknown keys are errors, with suggestions)."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from brainresnet_tf.data.targets import Profile
+from brainresnet_tf.data.windows import WindowSpec
+from brainresnet_tf.errors import InputError
+from brainresnet_tf.models import BaselineSpec, ResNetSpec
+
+
+@dataclass(frozen=True)
+class GenomeSpec:
+    """The reference FASTA and where its encoded cache lives."""
+
+    fasta: Path | None = None
+    cache_dir: Path | None = None
+    build: str = ""  # assembly name (hg38, ...), recorded in models and checked on transfer
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Which architecture to train and the sizes of each."""
+
+    arch: str = "resnet"
+    resnet: ResNetSpec = ResNetSpec()
+    baseline: BaselineSpec = BaselineSpec()
+
+
+@dataclass(frozen=True)
+class TransferSpec:
+    """Borrowing a pre-trained feature extractor (``brainresnet pretrain``), MetaChrom-style."""
+
+    extractor: Path | None = None  # extractor.keras written by brainresnet pretrain
+    mode: str = "none"  # none | frozen | fine_tune
+    learning_rate: float = 1e-4  # the extractor's own (lower) rate when fine-tuning
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    """Optimisation, early stopping and the tf.distribute strategy."""
+
+    batch_size: int = 64  # GLOBAL batch per step, split evenly over all replicas of all
+    # workers (per-replica = batch_size / replicas), so a config
+    # trains the same model under every strategy
+    epochs: int = 20
+    learning_rate: float = 1e-3
+    patience: int = 4  # epochs without validation AUPRC gain before stopping
+    min_epochs: int = 5  # never stop before this (models often sit on a plateau first)
+    strategy: str = "auto"  # auto | default | mirrored | multi_worker (auto: multi_worker
+    # when TF_CONFIG is set, mirrored with >1 GPU, else default)
+    loop: str = "auto"  # auto | fit | custom: Keras fit, or the strategy.run loop of
+    # distributed.py (auto: custom under multi_worker, else fit)
+    class_weighting: bool = True  # up-weight positives of rare profiles (peaks target)
+    rc_augment: bool = True
+    seed: int = 0
+    tensorboard: bool = True
+    progress: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole run: genome, profiles, binning, model, training and output directory."""
+
+    genome: GenomeSpec = GenomeSpec()
+    profiles: tuple[Profile, ...] = ()
+    windows: WindowSpec = WindowSpec()
+    model: ModelConfig = ModelConfig()
+    transfer: TransferSpec = TransferSpec()
+    training: TrainingSpec = TrainingSpec()
+    out_dir: Path = Path("runs/brainresnet")
+    source: Path | None = field(default=None, compare=False)
+
+
+def load_config(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None = None) -> Config:
+    """Read a YAML config (paths relative to its folder), apply ``overrides`` (dotted keys)."""
+    data: dict[str, Any] = {}
+    base = Path.cwd()
+    if path is not None:
+        path = Path(path)
+        if not path.exists():
+            raise InputError(f"{path}: config file not found")
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as err:
+            raise InputError(f"{path}: not valid YAML ({err})") from None
+        if not isinstance(data, dict):
+            raise InputError(f"{path}: config must be a mapping of sections")
+        base = path.parent
+    for dotted, value in (overrides or {}).items():
+        set_dotted(data, dotted, value)
+    where = str(path) if path is not None else "config"
+    config = _build(Config, data, where, "", base)
+    return dataclasses.replace(config, source=Path(path) if path is not None else None)
+
+
+def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``data["a"]["b"] = value`` for ``dotted="a.b"``, creating sections as needed."""
+    keys = dotted.split(".")
+    node = data
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+    node[keys[-1]] = value
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``["training.epochs=3", ...]`` -> ``{"training.epochs": 3}`` (values parsed as YAML)."""
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise InputError(f"--set {item!r}: expected KEY=VALUE, e.g. training.epochs=3")
+        key, value = item.split("=", 1)
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def config_to_dict(config: Config) -> dict[str, Any]:
+    """Plain-YAML form of a config (paths as strings), for saving beside a run."""
+
+    def plain(value):
+        if dataclasses.is_dataclass(value):
+            return {
+                f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "source"
+            }
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, Path):
+            return str(value)
+        return value
+
+    return plain(config)
+
+
+def _build(cls, data: Any, where: str, prefix: str, base: Path):
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: '{prefix or 'config'}' must be a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls) if f.name != "source"]
+    kwargs = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if key not in names:
+            close = difflib.get_close_matches(str(key), names, n=1)
+            hint = f"; did you mean '{prefix}{close[0]}'?" if close else f"; known keys: {', '.join(names)}"
+            raise InputError(f"{where}: unknown config key '{dotted}'{hint}")
+        kwargs[key] = _convert(hints[key], value, where, dotted, base)
+    return cls(**kwargs)
+
+
+def _convert(hint, value, where: str, dotted: str, base: Path):
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        hint = next(a for a in args if a is not type(None))
+        return _convert(hint, value, where, dotted, base)
+    if dataclasses.is_dataclass(hint):
+        if hint is Profile:
+            return _profile(value, where, dotted, base)
+        return _build(hint, value, where, dotted + ".", base)
+    if origin is tuple:
+        if value is None:
+            return ()
+        if not isinstance(value, (list, tuple)):
+            value = [value]
+        return tuple(_convert(args[0], v, where, f"{dotted}[{i}]", base) for i, v in enumerate(value))
+    if hint is Path:
+        path = Path(os.path.expanduser(str(value)))
+        return path if path.is_absolute() else base / path
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise InputError(f"{where}: '{dotted}' must be true or false, got {value!r}")
+        return value
+    if hint in (int, float, str):
+        try:
+            if hint is int and isinstance(value, float) and not value.is_integer():
+                raise ValueError
+            return hint(value)
+        except (TypeError, ValueError):
+            raise InputError(f"{where}: '{dotted}' must be {hint.__name__}, got {value!r}") from None
+    return value
+
+
+def _profile(value, where: str, dotted: str, base: Path) -> Profile:
+    if not isinstance(value, dict) or "name" not in value:
+        raise InputError(
+            f"{where}: '{dotted}' must be a mapping with at least 'name' and 'peaks' or 'bigwig'"
+        )
+    profile = _build(Profile, value, where, dotted + ".", base)
+    if profile.peaks is None and profile.bigwig is None:
+        raise InputError(f"{where}: profile '{profile.name}' has neither 'peaks' nor 'bigwig'")
+    return profile

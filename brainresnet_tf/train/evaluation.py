@@ -1,0 +1,107 @@
+"""Per-profile metrics (scikit-learn) and ROC / PR curve plots."""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from scipy import stats  # noqa: E402
+from sklearn import metrics  # noqa: E402
+
+from brainresnet_tf.io.atomic import save_figure
+
+METRIC_COLUMNS = [
+    "model",
+    "profile",
+    "split",
+    "auroc",
+    "auprc",
+    "pearson",
+    "spearman",
+    "n_windows",
+    "n_positive",
+]
+
+
+def profile_metrics(
+    y_true: np.ndarray, y_pred: np.ndarray, profiles: list[str], target: str = "peaks"
+) -> pd.DataFrame:
+    """One row per profile: AUROC and AUPRC for peaks (NaN when a split has one class);
+    Pearson and Spearman for signal. NaN labels are ignored."""
+    rows = []
+    for i, name in enumerate(profiles):
+        mask = ~np.isnan(y_true[:, i])
+        y, p = y_true[mask, i], y_pred[mask, i]
+        row = {
+            "profile": name,
+            "n_windows": int(mask.sum()),
+            "auroc": np.nan,
+            "auprc": np.nan,
+            "pearson": np.nan,
+            "spearman": np.nan,
+        }
+        if target == "peaks":
+            row["n_positive"] = int((y > 0.5).sum())
+            if 0 < row["n_positive"] < len(y):
+                row["auroc"] = metrics.roc_auc_score(y > 0.5, p)
+                row["auprc"] = metrics.average_precision_score(y > 0.5, p)
+        else:
+            row["n_positive"] = int((y > 0).sum())
+            if len(y) > 2 and np.std(y) > 0 and np.std(p) > 0:
+                row["pearson"] = stats.pearsonr(y, p)[0]
+                row["spearman"] = stats.spearmanr(y, p)[0]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def mean_metric(table: pd.DataFrame, column: str) -> float:
+    """Mean of a metric over profiles, ignoring profiles where it is undefined."""
+    values = table[column].to_numpy(dtype=float)
+    return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+
+
+def plot_curves(
+    y_true: np.ndarray,
+    predictions: dict[str, np.ndarray],
+    profiles: list[str],
+    path: str | os.PathLike,
+    title: str = "",
+) -> None:
+    """ROC and PR curves per profile; one line style per model (e.g. resnet vs baseline)."""
+    fig, (ax_roc, ax_pr) = plt.subplots(1, 2, figsize=(11, 4.8))
+    colors = plt.cm.tab10(np.linspace(0, 1, 10))
+    styles = ["-", "--", ":", "-."]
+    for m, (model_name, y_pred) in enumerate(predictions.items()):
+        for i, name in enumerate(profiles):
+            mask = ~np.isnan(y_true[:, i])
+            y = y_true[mask, i] > 0.5
+            if y.all() or not y.any():
+                continue
+            fpr, tpr, _ = metrics.roc_curve(y, y_pred[mask, i])
+            prec, rec, _ = metrics.precision_recall_curve(y, y_pred[mask, i])
+            style = dict(color=colors[i % 10], ls=styles[m % 4], lw=1.4)
+            ax_roc.plot(fpr, tpr, label=f"{model_name} {name}", **style)
+            ax_pr.plot(rec, prec, **style)
+    ax_roc.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
+    ax_roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
+    ax_pr.set(xlabel="recall", ylabel="precision", title="precision-recall", ylim=(0, 1.02))
+    ax_roc.legend(fontsize=7, loc="lower right")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
+def format_table(metrics_long: pd.DataFrame, split: str = "test") -> str:
+    """Side-by-side text table of AUROC / AUPRC per profile and model for one split."""
+    sub = metrics_long[metrics_long["split"] == split]
+    wide = sub.pivot_table(index="profile", columns="model", values=["auroc", "auprc"], sort=False)
+    wide.columns = [f"{model} {metric}" for metric, model in wide.columns]
+    wide = wide[sorted(wide.columns, key=lambda c: (c.split()[0] != "resnet", c))]
+    mean = wide.mean(numeric_only=True).to_frame("MEAN").T
+    return pd.concat([wide, mean]).to_string(float_format=lambda v: f"{v:.3f}")

@@ -1,0 +1,389 @@
+"""Training under a tf.distribute strategy: checkpoints every epoch, resume, early stopping.
+
+A run directory holds ``windows.npz`` (the labelled table), ``checkpoints/epoch-NNNN/`` (model and
+optimizer state, each written to a temporary folder and renamed), ``checkpoints/state.json`` (the
+epoch, early-stopping state and history, replaced atomically after the checkpoint it points to),
+``history.csv``, ``tensorboard/`` and finally ``model.keras`` + ``model.json`` (best epoch).
+A run killed at any point resumes from the newest complete checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from brainresnet_tf.data.pipeline import WindowSource, make_dataset, steps_per_epoch
+from brainresnet_tf.data.windows import WindowTable
+from brainresnet_tf.errors import InputError
+from brainresnet_tf.inference.predict import Predictor
+from brainresnet_tf.io.genome import Genome
+from brainresnet_tf.models import MaskedBinaryCrossentropy, MaskedMeanSquaredError, build_model
+from brainresnet_tf.models.saving import ModelMeta, load_extractor, save_model
+from brainresnet_tf.models.transfer import MODES, build_transfer_model, transfer_optimizer
+from brainresnet_tf.train.config import Config, config_to_dict
+from brainresnet_tf.train.distributed import (
+    ReseedDropout,
+    custom_fit,
+    is_chief,
+    multi_worker_strategy,
+    resolved_strategy_name,
+    synchronize_batch_norm,
+    use_custom_loop,
+    worker_dir,
+)
+from brainresnet_tf.train.evaluation import mean_metric, profile_metrics
+
+MONITOR = "val_auprc"
+
+
+@dataclass
+class TrainResult:
+    """A finished (or resumed-and-finished) training run."""
+
+    model: keras.Model
+    meta: ModelMeta
+    history: pd.DataFrame
+    out_dir: Path
+    best_epoch: int
+
+
+def choose_strategy(name: str = "auto") -> tf.distribute.Strategy:
+    """``default``, ``mirrored``, ``multi_worker`` or ``auto``.
+
+    ``auto``: MultiWorkerMirroredStrategy when ``TF_CONFIG`` is set, MirroredStrategy when several
+    GPUs are present, else the default strategy. ``mirrored`` spans all GPUs, or all logical CPU
+    devices when there is no GPU and several were configured. Call it before any other TF work
+    (MultiWorkerMirroredStrategy must be created at program start).
+    """
+    name = resolved_strategy_name(name)
+    if name == "multi_worker":
+        return multi_worker_strategy()
+    if name == "auto":
+        name = "mirrored" if len(tf.config.list_logical_devices("GPU")) > 1 else "default"
+    if name == "default":
+        return tf.distribute.get_strategy()
+    cpus = tf.config.list_logical_devices("CPU")
+    many_cpus = not tf.config.list_logical_devices("GPU") and len(cpus) > 1
+    return tf.distribute.MirroredStrategy([d.name for d in cpus] if many_cpus else None)
+
+
+def positive_weights(labels: np.ndarray) -> list[float]:
+    """Per-profile weight of positives: negatives/positives, clipped to [1, 10]."""
+    pos = np.nansum(labels > 0.5, axis=0).astype(float)
+    neg = np.sum(~np.isnan(labels), axis=0) - pos
+    return np.clip(neg / np.maximum(pos, 1.0), 1.0, 10.0).round(4).tolist()
+
+
+def compile_model(
+    model: keras.Model,
+    config: Config,
+    table: WindowTable,
+    optimizer: keras.optimizers.Optimizer | None = None,
+) -> None:
+    """Adam (unless ``optimizer`` is given) with the masked loss for the table's target."""
+    if config.windows.target == "signal":
+        loss = MaskedMeanSquaredError()
+    else:
+        weights = (
+            positive_weights(table.of_split("train").labels) if config.training.class_weighting else None
+        )
+        loss = MaskedBinaryCrossentropy(weights)
+    model.compile(optimizer=optimizer or keras.optimizers.Adam(config.training.learning_rate), loss=loss)
+
+
+def build_for_config(config: Config, table: WindowTable, arch: str) -> keras.Model:
+    """A compiled model for ``arch``, or the transfer model when the config's transfer is on."""
+    spec = config.model.resnet if arch == "resnet" else config.model.baseline
+    mode = config.transfer.mode
+    if mode not in MODES:
+        raise InputError(f"transfer.mode {mode!r} is not one of {', '.join(MODES)}")
+    if mode == "none" or arch != "resnet":
+        model = build_model(arch, table.context, len(table.profiles), spec, config.windows.target)
+        compile_model(model, config, table)
+        return model
+    if config.transfer.extractor is None:
+        raise InputError(
+            f"{config.source or 'config'}: transfer.mode is {mode} but transfer.extractor is not set"
+        )
+    extractor, _ = load_extractor(config.transfer.extractor, table.context, genome_build=config.genome.build)
+    model = build_transfer_model(
+        extractor, table.context, len(table.profiles), spec, mode, config.windows.target
+    )
+    compile_model(
+        model,
+        config,
+        table,
+        transfer_optimizer(model, config.training.learning_rate, config.transfer.learning_rate),
+    )
+    return model
+
+
+class ValidationMetrics(keras.callbacks.Callback):
+    """Adds ``val_loss``, ``val_auroc`` and ``val_auprc`` (mean over profiles) to each epoch's logs."""
+
+    def __init__(self, source: WindowSource, batch_size: int, target: str):
+        super().__init__()
+        self.source, self.batch_size, self.target = source, batch_size, target
+        self._predictor: Predictor | None = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._predictor = self._predictor or Predictor(self.model)
+        y_true, y_pred = predict_source(self._predictor, self.source, self.batch_size, progress=False)
+        table = profile_metrics(y_true, y_pred, self.source.table.profiles, self.target)
+        logs = logs if logs is not None else {}
+        logs["val_loss"] = float(np.mean(self.model.loss(y_true, y_pred)))
+        if self.target == "peaks":
+            logs["val_auroc"] = mean_metric(table, "auroc")
+            logs["val_auprc"] = mean_metric(table, "auprc")
+        else:  # for signal, select on correlation; keep the key the early stopping watches
+            logs["val_pearson"] = mean_metric(table, "pearson")
+            logs[MONITOR] = logs["val_pearson"]
+
+
+class Checkpointer(keras.callbacks.Callback):
+    """Checkpoint every epoch, stop early on ``val_auprc``, write ``history.csv``.
+
+    All of it hangs off one ``state.json``, replaced atomically after its checkpoint folder is
+    complete, so a kill at any instant leaves a consistent run to resume.
+    """
+
+    def __init__(self, out_dir: Path, patience: int, state: dict | None = None, min_epochs: int = 0):
+        super().__init__()
+        self.out_dir = out_dir
+        self.ckpt_dir = out_dir / "checkpoints"
+        self.patience = patience
+        self.min_epochs = min_epochs
+        self.state = state or {
+            "epoch": 0,
+            "best": None,
+            "best_epoch": 0,
+            "wait": 0,
+            "stopped": False,
+            "history": [],
+        }
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        value = logs.get(MONITOR, float("nan"))
+        st = self.state
+        improved = st["best"] is None or (np.isfinite(value) and value > st["best"])
+        if improved:
+            st.update(best=float(value) if np.isfinite(value) else None, best_epoch=epoch + 1, wait=0)
+        else:
+            st["wait"] += 1
+        st["epoch"] = epoch + 1
+        st["history"].append({"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}})
+        if st["wait"] >= self.patience and epoch + 1 >= self.min_epochs:
+            st["stopped"] = True
+            self.model.stop_training = True
+        self._save_checkpoint(epoch + 1)
+        write_history(self.out_dir / "history.csv", st["history"])
+
+    def _save_checkpoint(self, epoch: int) -> None:
+        self.ckpt_dir.mkdir(parents=True, exist_ok=True)
+        final = self.ckpt_dir / f"epoch-{epoch:04d}"
+        tmp = self.ckpt_dir / f".epoch-{epoch:04d}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        self.model.save(tmp / "model.keras")
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+        state_tmp = self.ckpt_dir / "state.json.tmp"
+        state_tmp.write_text(json.dumps(self.state))
+        os.replace(state_tmp, self.ckpt_dir / "state.json")
+        keep = {f"epoch-{epoch:04d}", f"epoch-{self.state['best_epoch']:04d}"}
+        for old in self.ckpt_dir.glob("epoch-*"):
+            if old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def write_history(path: Path, rows: list[dict]) -> None:
+    """history.csv from the checkpoint state (atomically)."""
+    tmp = path.with_name(path.name + ".tmp")
+    pd.DataFrame(rows).to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def read_checkpoint_state(out_dir: Path) -> dict | None:
+    """The newest complete checkpoint's state, or None when the run has none."""
+    path = out_dir / "checkpoints" / "state.json"
+    if not path.exists():
+        return None
+    state = json.loads(path.read_text())
+    if not (out_dir / "checkpoints" / f"epoch-{state['epoch']:04d}" / "model.keras").exists():
+        raise InputError(f"{path}: points at epoch {state['epoch']} but its checkpoint is missing")
+    return state
+
+
+def predict_source(
+    model: keras.Model | Predictor, source: WindowSource, batch_size: int, progress: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, strand-averaged predictions) for every window of ``source``, in order."""
+    predictor = model if isinstance(model, Predictor) else Predictor(model)
+    batches = (codes for codes, _ in source.batches(batch_size * 2, shuffle=False, rc_augment=False, seed=0))
+    preds = predictor.predict_batches(
+        batches, total=-(-len(source) // (batch_size * 2)), progress=progress, desc="evaluating"
+    )
+    return source.table.labels, preds
+
+
+def train_model(
+    config: Config,
+    genome: Genome,
+    table: WindowTable,
+    out_dir: Path,
+    arch: str | None = None,
+    resume: bool = False,
+    callbacks: list[keras.callbacks.Callback] | None = None,
+) -> TrainResult:
+    """Train ``arch`` (default: the config's) on the table's train split; keep the best epoch.
+
+    ``callbacks`` are added after ours (they see ``val_auprc`` in the logs).
+    """
+    arch = arch or config.model.arch
+    tc = config.training
+    strategy = choose_strategy(tc.strategy)  # first: MultiWorkerMirroredStrategy precedes TF work
+    custom_loop = use_custom_loop(tc.loop, strategy)
+    chief = is_chief(tc.strategy)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = read_checkpoint_state(out_dir) if resume else None  # every worker reads the chief's
+    if chief and not resume and (out_dir / "checkpoints").exists():
+        shutil.rmtree(out_dir / "checkpoints")
+    keras.utils.set_random_seed(tc.seed)
+    train_src = WindowSource(genome, table.of_split("train"))
+    valid_src = WindowSource(genome, table.of_split("valid"))
+    if len(train_src) == 0 or len(valid_src) == 0:
+        raise InputError(
+            "the train or validation split is empty: check windows.valid_chroms / "
+            "test_chroms against the genome's chromosomes"
+        )
+    with strategy.scope():
+        if state is not None:
+            model = keras.models.load_model(
+                out_dir / "checkpoints" / f"epoch-{state['epoch']:04d}" / "model.keras"
+            )
+        else:
+            model = build_for_config(config, table, arch)
+    if strategy.num_replicas_in_sync > 1:  # statistics over the global batch, as one process
+        synchronize_batch_norm(model)
+    first_epoch = state["epoch"] if state else 0
+    done = state is not None and (state["stopped"] or state["epoch"] >= tc.epochs)
+    # non-chief workers write the same checkpoints to a throwaway folder (saving may need them all)
+    write_dir = worker_dir(out_dir, tc.strategy)
+    checkpointer = Checkpointer(write_dir, tc.patience, state, tc.min_epochs)
+    if not done and custom_loop:
+        validation = ValidationMetrics(valid_src, tc.batch_size, config.windows.target)
+        all_callbacks = [ReseedDropout(tc.seed), validation, checkpointer, *(callbacks or [])]
+        if tc.tensorboard and chief:
+            all_callbacks.append(
+                keras.callbacks.TensorBoard(out_dir / "tensorboard", write_graph=False, profile_batch=0)
+            )
+        custom_fit(
+            model,
+            strategy,
+            train_src,
+            valid_src,
+            all_callbacks,
+            batch_size=tc.batch_size,
+            epochs=tc.epochs,
+            first_epoch=first_epoch,
+            seed=tc.seed,
+            rc_augment=tc.rc_augment,
+            progress=tc.progress,
+            reduce_after=validation,
+        )
+    elif not done:
+        # partial batches are dropped: every strategy and loop takes the same global batches
+        n_steps = steps_per_epoch(train_src, tc.batch_size, drop_remainder=True)
+        if n_steps == 0:
+            raise InputError(
+                f"the train split has {len(train_src)} windows, fewer than one batch of {tc.batch_size}"
+            )
+        # One endless iterator (Keras keeps it across epochs when steps_per_epoch is given); each
+        # pass over the table reshuffles with (seed, epoch), so a resumed run sees the same data.
+        train_ds = make_dataset(
+            train_src,
+            tc.batch_size,
+            shuffle=True,
+            rc_augment=tc.rc_augment,
+            seed=tc.seed,
+            first_epoch=first_epoch,
+            repeat=True,
+            drop_remainder=True,
+        )
+        all_callbacks = [
+            ReseedDropout(tc.seed),
+            ValidationMetrics(valid_src, tc.batch_size, config.windows.target),
+            checkpointer,
+            *(callbacks or []),
+        ]
+        if tc.tensorboard:
+            all_callbacks.append(
+                keras.callbacks.TensorBoard(out_dir / "tensorboard", write_graph=False, profile_batch=0)
+            )
+        model.fit(
+            train_ds,
+            epochs=tc.epochs,
+            initial_epoch=first_epoch,
+            steps_per_epoch=n_steps,
+            callbacks=all_callbacks,
+            verbose=1 if tc.progress else 2,
+            shuffle=False,
+        )
+    best_epoch = checkpointer.state["best_epoch"] or checkpointer.state["epoch"]
+    best_path = Path("checkpoints") / f"epoch-{best_epoch:04d}" / "model.keras"
+    best = keras.models.load_model(
+        write_dir / best_path if (write_dir / best_path).exists() else out_dir / best_path
+    )
+    meta = ModelMeta(
+        profiles=list(table.profiles),
+        input_length=table.context,
+        bin_size=table.bin_size,
+        target=config.windows.target,
+        arch=arch,
+        genome=str(config.genome.fasta or ""),
+        cell_types=[p.cell_type for p in config.profiles],
+        assays=[p.assay for p in config.profiles],
+        extra={
+            "best_epoch": best_epoch,
+            "genome_build": config.genome.build,
+            "transfer_mode": config.transfer.mode if arch == "resnet" else "none",
+            "config": config_to_dict(config),
+        },
+    )
+    if chief:
+        save_model(best, out_dir / "model.keras", meta)
+    return TrainResult(best, meta, pd.DataFrame(checkpointer.state["history"]), out_dir, best_epoch)
+
+
+def evaluate_model(
+    model: keras.Model,
+    meta: ModelMeta,
+    genome: Genome,
+    table: WindowTable,
+    name: str,
+    splits: tuple[str, ...] = ("valid", "test"),
+    batch_size: int = 128,
+) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Long-format metrics (model, profile, split, ...) and (labels, predictions) per split."""
+    frames, preds = [], {}
+    predictor = Predictor(model)
+    for split in splits:
+        source = WindowSource(genome, table.of_split(split))
+        if len(source) == 0:
+            continue
+        y_true, y_pred = predict_source(predictor, source, batch_size)
+        preds[split] = (y_true, y_pred)
+        frame = profile_metrics(y_true, y_pred, meta.profiles, meta.target)
+        frame.insert(0, "split", split)
+        frame.insert(0, "model", name)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True), preds

@@ -1,0 +1,1 @@
+"""Variants: effect scoring and its validation against measured allelic imbalance."""

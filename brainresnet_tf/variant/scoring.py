@@ -1,0 +1,312 @@
+"""Variant effect scores: allele windows, strand-averaged model calls, streamed per-profile effects.
+
+Data flow: VCF (plain or gzip, streamed line by line) -> one row per ALT allele -> REF checked
+against the genome -> windows of the model's input length centred on the variant (the variant
+sits at index ``L // 2``; :func:`window_starts`) -> ref and alt, forward and reverse complement,
+one model call per batch -> per-profile ``ref``, ``alt``, ``diff = alt - ref`` and
+``logit_diff = logit(alt) - logit(ref)`` (``log2fc`` for signal models), averaged over strands ->
+rows appended to the output as each batch finishes (TSV, or Parquet in row groups).
+
+Reading and window gathering (a thread), the model, and building and writing rows (a thread)
+overlap, and only a few batches are held at once, so memory does not grow with the VCF. What
+the reader skips (:mod:`brainresnet_tf.io.vcf`) is counted by reason in ``<out stem>.summary.json``
+and listed with its file and line in ``<out stem>.skipped.tsv``.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from brainresnet_tf.inference.predict import Predictor
+from brainresnet_tf.io.atomic import atomic_open, write_json
+from brainresnet_tf.io.genome import Genome, encode, reverse_complement_codes
+from brainresnet_tf.io.tables import TableWriter
+from brainresnet_tf.io.vcf import ID_COLUMNS, Region, Variant, VariantStats, VcfReader
+from brainresnet_tf.models.saving import ModelMeta
+
+_EPS = 1e-6
+
+
+def window_starts(pos: np.ndarray, length: int) -> np.ndarray:
+    """0-based start of the window centred on each 1-based POS: the variant is at index L // 2.
+
+    For L = 8 and POS = 5 (0-based 4) the window is bases [0, 8) and the variant its 5th base
+    (index 4): 4 bases to its left, 3 to its right.
+    """
+    return np.asarray(pos, dtype=np.int64) - 1 - length // 2
+
+
+def allele_windows(
+    genome: Genome, chroms: np.ndarray, pos: np.ndarray, alts: np.ndarray, length: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ref codes, alt codes), each (n, length) uint8, centred on 1-based ``pos``; N-padded."""
+    ref = genome.codes_at(chroms, window_starts(pos, length), length)
+    alt = ref.copy()
+    alt[:, length // 2] = np.asarray(alts, dtype=np.uint8)
+    return ref, alt
+
+
+def effect_scores(
+    ref_f: np.ndarray, alt_f: np.ndarray, ref_r: np.ndarray, alt_r: np.ndarray, target: str = "peaks"
+) -> dict[str, np.ndarray]:
+    """Per-profile ``ref``, ``alt``, ``diff`` and ``logit_diff`` (``log2fc`` for signal) (n, P).
+
+    Inputs are predictions per strand; every score is the mean of the two strands' scores.
+    """
+    ref = (ref_f + ref_r) / 2.0
+    alt = (alt_f + alt_r) / 2.0
+    out = {"ref": ref, "alt": alt, "diff": alt - ref}
+    if target == "peaks":
+
+        def logit(p):
+            p = np.clip(p.astype(np.float64), _EPS, 1 - _EPS)
+            return np.log(p) - np.log1p(-p)
+
+        out["logit_diff"] = ((logit(alt_f) - logit(ref_f)) + (logit(alt_r) - logit(ref_r))) / 2.0
+    else:
+
+        def log2(x):
+            return np.log2(np.maximum(x.astype(np.float64), 0) + _EPS)
+
+        out["log2fc"] = ((log2(alt_f) - log2(ref_f)) + (log2(alt_r) - log2(ref_r))) / 2.0
+    return out
+
+
+_LAST_PREDICTOR: list = []  # [(model, Predictor)]: the last model's, so repeat calls skip tracing
+
+
+def _predictor(model: keras.Model) -> Predictor:
+    """The per-strand Predictor of ``model``, reused while the same model is scored again."""
+    if not (_LAST_PREDICTOR and _LAST_PREDICTOR[0][0] is model):
+        _LAST_PREDICTOR[:] = [(model, Predictor(model, rc_average=False))]
+    return _LAST_PREDICTOR[0][1]
+
+
+class VariantScorer:
+    """Scores batches of SNVs with one model call each (ref and alt, both strands stacked)."""
+
+    def __init__(self, model: keras.Model, meta: ModelMeta, genome: Genome, batch_size: int | None = None):
+        self.meta = meta
+        self.genome = genome
+        self.batch_size = batch_size
+        self.predictor = _predictor(model)
+
+    def windows(self, variants: list[Variant]) -> np.ndarray:
+        """Codes (4n, L): ref, alt, reverse-complement ref, reverse-complement alt windows."""
+        chroms = np.array([v.genome_chrom for v in variants])
+        pos = np.array([v.pos for v in variants], dtype=np.int64)
+        alts = encode("".join(v.alt for v in variants))
+        stacked = np.concatenate(allele_windows(self.genome, chroms, pos, alts, self.meta.input_length))
+        return np.concatenate([stacked, reverse_complement_codes(stacked)])
+
+    def predict(self, windows: np.ndarray) -> np.ndarray:
+        """Model predictions (4n, P) for :meth:`windows` output: one call.
+
+        A short last batch is padded to ``batch_size`` so the model keeps one traced shape.
+        """
+        n = len(windows)
+        full = 4 * self.batch_size if self.batch_size else n
+        if n < full:
+            windows = np.concatenate([windows, np.repeat(windows[:1], full - n, axis=0)])
+        return self.predictor(windows)[:n]
+
+    def table(self, variants: list[Variant], preds: np.ndarray) -> pd.DataFrame:
+        """Output rows: VCF columns, per-profile scores, the max-effect summary."""
+        ref_f, alt_f, ref_r, alt_r = np.split(preds.astype(np.float64), 4)
+        scores = effect_scores(ref_f, alt_f, ref_r, alt_r, self.meta.target)
+        table: dict[str, object] = {
+            "CHROM": [v.chrom for v in variants],
+            "POS": np.array([v.pos for v in variants], dtype=np.int64),
+            "ID": [v.id for v in variants],
+            "REF": [v.ref for v in variants],
+            "ALT": [v.alt for v in variants],
+        }
+        for i, name in enumerate(self.meta.profiles):
+            for key, values in scores.items():
+                table[f"{name}_{key}"] = values[:, i]
+        absdiff = np.abs(scores["diff"])
+        best = absdiff.argmax(axis=1)
+        table["max_abs_diff"] = absdiff[np.arange(len(best)), best]
+        table["max_abs_profile"] = np.asarray(self.meta.profiles)[best]
+        return pd.DataFrame(table)
+
+    def score(self, variants: list[Variant]) -> pd.DataFrame:
+        """One output row per variant (windows -> one model call -> table)."""
+        return self.table(variants, self.predict(self.windows(variants)))
+
+
+def _prefetch(items: Iterator, depth: int = 2) -> Iterator:
+    """Iterate ``items`` in a background thread, ``depth`` ahead (its errors re-raised here)."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(entry) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work():
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+            put((done, None))
+        except BaseException as err:  # handed to the consumer
+            put((done, err))
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, err = q.get()
+            if item is done:
+                if err is not None:
+                    raise err
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def _batches(reader: Iterator[Variant], size: int, scorer: VariantScorer) -> Iterator:
+    """(variants, windows) per batch of ``size``."""
+    batch: list[Variant] = []
+    for variant in reader:
+        batch.append(variant)
+        if len(batch) == size:
+            yield batch, scorer.windows(batch)
+            batch = []
+    if batch:
+        yield batch, scorer.windows(batch)
+
+
+def output_columns(meta: ModelMeta) -> list[str]:
+    """The columns of a scores table for ``meta``'s profiles."""
+    keys = ["ref", "alt", "diff", "logit_diff" if meta.target == "peaks" else "log2fc"]
+    return (
+        ID_COLUMNS + [f"{p}_{k}" for p in meta.profiles for k in keys] + ["max_abs_diff", "max_abs_profile"]
+    )
+
+
+def side_paths(out: Path) -> tuple[Path, Path]:
+    """(skipped list, summary JSON) written beside a scores file."""
+    stem = out.name[: -len(out.suffix)] if out.suffix else out.name
+    return out.with_name(f"{stem}.skipped.tsv"), out.with_name(f"{stem}.summary.json")
+
+
+def score_variants(
+    model: keras.Model,
+    meta: ModelMeta,
+    genome: Genome,
+    vcf: str | os.PathLike,
+    out: str | os.PathLike,
+    batch_size: int = 256,
+    strict: bool = False,
+    region: Region | str | None = None,
+    progress: bool = True,
+    max_reported: int = 5,
+    log: Callable[[str], None] | None = None,
+) -> VariantStats:
+    """Score every SNV of ``vcf`` and stream the rows to ``out`` (.tsv or .parquet).
+
+    Memory is a few batches (reading, the model and writing overlap). Skipped alleles are
+    listed in ``<out stem>.skipped.tsv`` (file, line, reason, message) and counted in
+    ``<out stem>.summary.json``; the first ``max_reported`` are also given to ``log``.
+    """
+    out = Path(out)
+    skipped_path, summary_path = side_paths(out)
+    shown = [0]
+    with atomic_open(skipped_path, "w") as skip_fh:
+        skip_fh.write("file\tline\tCHROM\tPOS\tID\tREF\tALT\treason\tmessage\n")
+
+        def on_skip(line, fields, alt, reason, message):
+            skip_fh.write(
+                f"{vcf}\t{line}\t{fields[0]}\t{fields[1]}\t{fields[2]}\t{fields[3]}"
+                f"\t{alt}\t{reason}\t{message}\n"
+            )
+            if (
+                reason in ("ref_mismatch", "unknown_chrom", "past_chrom_end")
+                and shown[0] < max_reported
+                and log is not None
+            ):
+                shown[0] += 1
+                log(f"skipped: {message}")
+
+        reader = VcfReader(vcf, genome, strict, region, on_skip)
+        _score_stream(
+            reader, VariantScorer(model, meta, genome, batch_size), TableWriter(out), batch_size, progress
+        )
+    stats = reader.stats
+    write_json(
+        summary_path,
+        {
+            "vcf": str(vcf),
+            "out": str(out),
+            "region": str(region) if region else None,
+            "model_input_length": meta.input_length,
+            "profiles": meta.profiles,
+            **asdict(stats),
+            "skipped_total": sum(stats.skipped.values()),
+            "skipped_list": str(skipped_path),
+        },
+    )
+    return stats
+
+
+def _score_stream(
+    reader: VcfReader, scorer: VariantScorer, writer: TableWriter, batch_size: int, progress: bool
+) -> None:
+    """Read, score and write every batch; the output is renamed into place only on success."""
+    bar = tqdm(
+        total=reader.size,
+        unit="B",
+        unit_scale=True,
+        desc="scoring variants",
+        disable=not progress,
+        leave=False,
+    )
+    done = 0
+    # Three stages overlap: reading + window gathering (a thread), the model (here), building
+    # and writing rows (a thread); at most a few batches are held at once.
+    pool = ThreadPoolExecutor(max_workers=1)
+    batches = _prefetch(_batches(reader, batch_size, scorer))
+    try:
+        pending = None
+        for batch, windows in batches:
+            preds = scorer.predict(windows)
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(lambda b=batch, p=preds: writer.write(scorer.table(b, p)))
+            done += len(batch)
+            bar.update(reader.bytes_read - bar.n)
+            bar.set_postfix(variants=done, refresh=False)
+        if pending is not None:
+            pending.result()
+        bar.update(reader.size - bar.n)
+        bar.set_postfix(variants=done)
+        writer.close(pd.DataFrame({c: [] for c in output_columns(scorer.meta)}))
+    except BaseException:
+        batches.close()  # stops the reading thread before its files are closed
+        pool.shutdown(wait=True, cancel_futures=True)
+        writer.abort()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        bar.close()

@@ -1,0 +1,381 @@
+"""Validate variant scores against measured allelic imbalance (allele-specific open chromatin).
+
+Joins a scores table (``score-variants`` output) with an observed table and computes
+(a) enrichment of significant variants among the top-k scored vs the rest (Fisher's exact test,
+scipy), for the model's score column and any comparator columns, (b) Spearman correlation of
+predicted and observed log(ref/alt), and (c) sign agreement of the two on significant variants.
+
+Observed table (TSV/CSV/Parquet; column names case-insensitive):
+  * key: ``chrom, pos, ref, alt`` (``chr1`` and ``1`` join), or ``variant_id``/``id``/``rsid``
+    matching the scores' ``ID``;
+  * ``ref_reads`` and ``alt_reads`` (observed log ratio = log((ref + 0.5) / (alt + 0.5))), or
+    ``log_ratio`` (natural log of ref/alt);
+  * ``significant`` (0/1 or true/false).
+Predicted log(ref/alt) is ``log(p_ref) - log(p_alt)`` of one profile (``profile``), or, without
+one, of each variant's ``max_abs_profile``. Score columns are ranked by absolute value.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from brainresnet_tf.errors import InputError
+from brainresnet_tf.io.atomic import save_figure, write_json
+from brainresnet_tf.io.tables import read_table, write_table
+
+_ALIASES = {
+    "chrom": ("chrom", "#chrom", "chr", "chromosome"),
+    "pos": ("pos", "position", "pos1"),
+    "ref": ("ref",),
+    "alt": ("alt",),
+    "id": ("variant_id", "id", "rsid", "snp", "snp_id"),
+    "ref_reads": ("ref_reads", "ref_count", "refcount", "ref_counts"),
+    "alt_reads": ("alt_reads", "alt_count", "altcount", "alt_counts"),
+    "log_ratio": ("log_ratio", "log_ref_alt", "obs_log_ratio"),
+    "significant": ("significant", "is_significant", "asoc", "sig"),
+}
+_EPS = 1e-6
+
+
+def _find(df: pd.DataFrame, key: str) -> str | None:
+    lower = {c.lower(): c for c in df.columns}
+    return next((lower[a] for a in _ALIASES[key] if a in lower), None)
+
+
+def _chrom_key(values: pd.Series) -> pd.Series:
+    s = values.astype(str)
+    return s.where(~s.str.lower().str.startswith("chr"), s.str[3:])
+
+
+def standardize_observed(obs: pd.DataFrame, where: str = "observed table") -> pd.DataFrame:
+    """Observed table with columns ``obs_log_ratio``, ``significant`` and the join keys found."""
+    out = pd.DataFrame(index=obs.index)
+    for key in ("chrom", "pos", "ref", "alt", "id"):
+        col = _find(obs, key)
+        if col is not None:
+            out[key] = obs[col]
+    lr, rr, ar = _find(obs, "log_ratio"), _find(obs, "ref_reads"), _find(obs, "alt_reads")
+    if lr is not None:
+        out["obs_log_ratio"] = obs[lr].astype(float)
+    elif rr is not None and ar is not None:
+        out["ref_reads"], out["alt_reads"] = obs[rr], obs[ar]
+        out["obs_log_ratio"] = np.log((obs[rr].astype(float) + 0.5) / (obs[ar].astype(float) + 0.5))
+    else:
+        raise InputError(
+            f"{where}: needs ref_reads and alt_reads, or log_ratio "
+            f"(found columns: {', '.join(map(str, obs.columns))})"
+        )
+    sig = _find(obs, "significant")
+    if sig is None:
+        raise InputError(f"{where}: needs a 'significant' column (0/1 or true/false)")
+    values = obs[sig]
+    if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
+        values = (
+            values.astype(str).str.lower().map({"true": 1, "false": 0, "1": 1, "0": 0, "yes": 1, "no": 0})
+        )
+        if values.isna().any():
+            raise InputError(f"{where}: column {sig!r} must be 0/1 or true/false")
+    out["significant"] = values.astype(bool)
+    used = {c for c in (_find(obs, k) for k in _ALIASES) if c is not None}
+    for col in obs.columns:  # carry the rest (e.g. truth labels) through to the joined table
+        if col not in used and col not in out.columns:
+            out[col] = obs[col]
+    if not ({"chrom", "pos", "ref", "alt"} <= set(out.columns) or "id" in out.columns):
+        raise InputError(f"{where}: needs chrom, pos, ref, alt columns or a variant_id column")
+    return out
+
+
+def join_scores(scores: pd.DataFrame, observed: pd.DataFrame) -> pd.DataFrame:
+    """Inner join of scores (CHROM POS ID REF ALT ...) with a standardized observed table.
+
+    Joins on chrom/pos/ref/alt when the observed table has them, else on the variant id.
+    """
+    if {"chrom", "pos", "ref", "alt"} <= set(observed.columns):
+        left = scores.assign(
+            _k1=_chrom_key(scores["CHROM"]),
+            _k2=scores["POS"].astype(int),
+            _k3=scores["REF"].astype(str).str.upper(),
+            _k4=scores["ALT"].astype(str).str.upper(),
+        )
+        right = observed.assign(
+            _k1=_chrom_key(observed["chrom"]),
+            _k2=observed["pos"].astype(int),
+            _k3=observed["ref"].astype(str).str.upper(),
+            _k4=observed["alt"].astype(str).str.upper(),
+        )
+        keys = ["_k1", "_k2", "_k3", "_k4"]
+        right = right.drop(columns=["chrom", "pos", "ref", "alt", "id"], errors="ignore")
+    else:
+        left = scores.assign(_k1=scores["ID"].astype(str))
+        right = observed.assign(_k1=observed["id"].astype(str)).drop(columns=["id"])
+        keys = ["_k1"]
+    right = right.drop_duplicates(keys)
+    right = right.drop(columns=[c for c in right.columns if c in left.columns and c not in keys])
+    return left.merge(right, on=keys, how="inner").drop(columns=keys)
+
+
+def predicted_log_ratio(df: pd.DataFrame, profile: str | None = None) -> np.ndarray:
+    """Predicted log(ref/alt) = log(p_ref) - log(p_alt) of ``profile`` (or each max_abs_profile)."""
+    if profile is not None:
+        for col in (f"{profile}_ref", f"{profile}_alt"):
+            if col not in df.columns:
+                raise InputError(f"scores have no column {col!r} (is {profile!r} a profile of the model?)")
+        ref, alt = df[f"{profile}_ref"].to_numpy(float), df[f"{profile}_alt"].to_numpy(float)
+    else:
+        if "max_abs_profile" not in df.columns:
+            raise InputError("scores have no max_abs_profile column: pass a profile")
+        names = df["max_abs_profile"].astype(str).to_numpy()
+        ref, alt = np.full(len(df), np.nan), np.full(len(df), np.nan)
+        for name in np.unique(names):
+            rows = names == name
+            ref[rows] = df.loc[rows, f"{name}_ref"].to_numpy(float)
+            alt[rows] = df.loc[rows, f"{name}_alt"].to_numpy(float)
+    return np.log(np.maximum(ref, _EPS)) - np.log(np.maximum(alt, _EPS))
+
+
+def enrichment(
+    score: np.ndarray, significant: np.ndarray, ks: Sequence[int], alternative: str = "two-sided"
+) -> pd.DataFrame:
+    """Significant variants among the top-k by |score| vs the rest: Fisher's exact test per k.
+
+    Columns: k, n, n_significant, sig_top, nonsig_top, sig_rest, nonsig_rest, odds_ratio,
+    p_value, fold_enrichment ((sig_top / k) / (n_significant / n)). k values >= n are skipped.
+    """
+    score = np.abs(np.asarray(score, dtype=float))
+    sig = np.asarray(significant, dtype=bool)
+    order = np.argsort(-np.nan_to_num(score, nan=-np.inf), kind="stable")
+    n, n_sig = len(sig), int(sig.sum())
+    rows = []
+    for k in ks:
+        if k >= n or k < 1:
+            continue
+        top = np.zeros(n, bool)
+        top[order[:k]] = True
+        a, b = int((sig & top).sum()), int((~sig & top).sum())
+        c, d = int((sig & ~top).sum()), int((~sig & ~top).sum())
+        odds, p = stats.fisher_exact([[a, b], [c, d]], alternative=alternative)
+        fold = (a / k) / (n_sig / n) if n_sig else float("nan")
+        rows.append(
+            {
+                "k": int(k),
+                "n": n,
+                "n_significant": n_sig,
+                "sig_top": a,
+                "nonsig_top": b,
+                "sig_rest": c,
+                "nonsig_rest": d,
+                "odds_ratio": float(odds),
+                "p_value": float(p),
+                "fold_enrichment": float(fold),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "k",
+            "n",
+            "n_significant",
+            "sig_top",
+            "nonsig_top",
+            "sig_rest",
+            "nonsig_rest",
+            "odds_ratio",
+            "p_value",
+            "fold_enrichment",
+        ],
+    )
+
+
+def spearman(predicted: np.ndarray, observed: np.ndarray) -> dict:
+    """Spearman rho and p (scipy) over the finite pairs."""
+    x, y = np.asarray(predicted, float), np.asarray(observed, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 3:
+        return {"rho": float("nan"), "p_value": float("nan"), "n": int(ok.sum())}
+    res = stats.spearmanr(x[ok], y[ok])
+    return {"rho": float(res.statistic), "p_value": float(res.pvalue), "n": int(ok.sum())}
+
+
+def sign_agreement(predicted: np.ndarray, observed: np.ndarray) -> dict:
+    """Fraction of variants whose predicted and observed log(ref/alt) share a sign (zeros left out),
+    with a two-sided binomial test against 0.5 (scipy)."""
+    x, y = np.asarray(predicted, float), np.asarray(observed, float)
+    ok = np.isfinite(x) & np.isfinite(y) & (x != 0) & (y != 0)
+    n = int(ok.sum())
+    agree = int((np.sign(x[ok]) == np.sign(y[ok])).sum())
+    p = float(stats.binomtest(agree, n, 0.5).pvalue) if n else float("nan")
+    return {"n": n, "agree": agree, "fraction": agree / n if n else float("nan"), "p_value": p}
+
+
+def plot_enrichment(table: pd.DataFrame, path: Path, title: str = "") -> None:
+    """Bar plot: fold enrichment of significant variants in the top k, one bar per method."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    methods = list(dict.fromkeys(table["method"]))
+    ks = sorted(table["k"].unique())
+    width = 0.8 / max(len(methods), 1)
+    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(ks) * max(1, len(methods) / 2), 3.6))
+    for i, m in enumerate(methods):
+        sub = table[table["method"] == m].set_index("k").reindex(ks)
+        xs = np.arange(len(ks)) + (i - (len(methods) - 1) / 2) * width
+        bars = ax.bar(xs, sub["fold_enrichment"], width, label=m)
+        for bar, p in zip(bars, sub["p_value"]):
+            if np.isfinite(p) and np.isfinite(bar.get_height()):
+                ax.annotate(
+                    f"p={p:.1g}",
+                    (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    ha="center",
+                    va="bottom",
+                    fontsize=6,
+                    rotation=90,
+                )
+    ax.axhline(1.0, color="grey", lw=0.8, ls="--")
+    top = np.nanmax(table["fold_enrichment"].to_numpy(float)) if len(table) else 1.0
+    ax.set_ylim(0, 1.25 * max(top, 1.0) if np.isfinite(top) else None)
+    ax.set_xticks(np.arange(len(ks)), [f"top {k}" for k in ks])
+    ax.set_ylabel("fold enrichment of significant variants")
+    ax.set_title(title or "enrichment among top-scored variants", fontsize=9)
+    ax.legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
+def plot_scatter(
+    predicted: np.ndarray, observed: np.ndarray, significant: np.ndarray, path: Path, title: str = ""
+) -> None:
+    """Observed vs predicted log(ref/alt), significant variants highlighted."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sig = np.asarray(significant, bool)
+    fig, ax = plt.subplots(figsize=(4.2, 4.0))
+    ax.scatter(predicted[~sig], observed[~sig], s=5, c="lightgrey", label="not significant")
+    ax.scatter(predicted[sig], observed[sig], s=8, c="tab:red", label="significant")
+    ax.axhline(0, color="grey", lw=0.6)
+    ax.axvline(0, color="grey", lw=0.6)
+    ax.set_xlabel("predicted log(ref / alt)")
+    ax.set_ylabel("observed log(ref / alt)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
+def validate(
+    joined: pd.DataFrame,
+    score_column: str = "max_abs_diff",
+    comparators: Sequence[str] = (),
+    top_k: Sequence[int] = (50, 100, 200),
+    profile: str | None = None,
+) -> tuple[dict, pd.DataFrame]:
+    """(summary dict, long enrichment table) for a joined scores + observed table."""
+    for col in [score_column, *comparators]:
+        if col not in joined.columns:
+            raise InputError(
+                f"scores have no column {col!r} (have: "
+                f"{', '.join(c for c in joined.columns if c not in ('CHROM', 'ID'))})"
+            )
+    sig = joined["significant"].to_numpy(bool)
+    frames = []
+    for col in [score_column, *comparators]:
+        t = enrichment(joined[col].to_numpy(float), sig, top_k)
+        frames.append(t.assign(method=col))
+    table = pd.concat(frames, ignore_index=True)
+    table = table[["method", *[c for c in table.columns if c != "method"]]]
+    pred = predicted_log_ratio(joined, profile)
+    obs = joined["obs_log_ratio"].to_numpy(float)
+    summary = {
+        "n_joined": int(len(joined)),
+        "n_significant": int(sig.sum()),
+        "score_column": score_column,
+        "comparators": list(comparators),
+        "profile": profile or "per-variant max_abs_profile",
+        "enrichment": table[table["method"] == score_column].drop(columns="method").to_dict("records"),
+        "comparator_enrichment": table[table["method"] != score_column].to_dict("records"),
+        "spearman_significant": spearman(pred[sig], obs[sig]),
+        "spearman_all": spearman(pred, obs),
+        "sign_agreement_significant": sign_agreement(pred[sig], obs[sig]),
+    }
+    return summary, table
+
+
+def validate_variants(
+    scores: str | os.PathLike,
+    observed: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    score_column: str = "max_abs_diff",
+    comparators: Sequence[str] = (),
+    top_k: Sequence[int] = (50, 100, 200),
+    profile: str | None = None,
+) -> dict:
+    """The ``validate-variants`` command: writes enrichment.tsv, validation.json, joined.tsv,
+    enrichment.png and scatter.png to ``out_dir``; returns the summary."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    score_df = read_table(scores)
+    missing = [c for c in ("CHROM", "POS", "ID", "REF", "ALT") if c not in score_df.columns]
+    if missing:
+        raise InputError(f"{scores}: not a scores table (missing {', '.join(missing)})")
+    obs = standardize_observed(read_table(observed), str(observed))
+    joined = join_scores(score_df, obs)
+    if joined.empty:
+        raise InputError(
+            f"no variant of {observed} is in {scores} (join on "
+            f"{'chrom/pos/ref/alt' if 'chrom' in obs.columns else 'variant id'})"
+        )
+    summary, table = validate(joined, score_column, comparators, top_k, profile)
+    summary = {
+        "scores": str(scores),
+        "observed": str(observed),
+        "n_scores": int(len(score_df)),
+        "n_observed": int(len(obs)),
+        **summary,
+    }
+    pred = predicted_log_ratio(joined, profile)
+    joined = joined.assign(pred_log_ratio=pred)
+    write_table(table, out / "enrichment.tsv")
+    write_table(joined, out / "joined.tsv")
+    write_json(out / "validation.json", summary)
+    plot_enrichment(
+        table,
+        out / "enrichment.png",
+        f"significant variants among the top k (n={len(joined)}, {summary['n_significant']} significant)",
+    )
+    sp = summary["spearman_significant"]
+    plot_scatter(
+        pred,
+        joined["obs_log_ratio"].to_numpy(float),
+        joined["significant"].to_numpy(bool),
+        out / "scatter.png",
+        f"significant: Spearman {sp['rho']:.2f} (n={sp['n']})",
+    )
+    return summary
+
+
+def format_summary(summary: dict) -> str:
+    """A few printable lines: enrichment per k, Spearman, sign agreement."""
+    lines = [f"{summary['n_joined']:,} variants joined, {summary['n_significant']:,} significant"]
+    for r in summary["enrichment"]:
+        lines.append(
+            f"  top {r['k']}: {r['sig_top']}/{r['k']} significant, odds ratio "
+            f"{r['odds_ratio']:.2f}, Fisher p {r['p_value']:.2g}, fold "
+            f"{r['fold_enrichment']:.2f}"
+        )
+    s, a = summary["spearman_significant"], summary["sign_agreement_significant"]
+    lines.append(
+        f"  Spearman (significant) {s['rho']:.3f} (p {s['p_value']:.2g}, n={s['n']}); "
+        f"all {summary['spearman_all']['rho']:.3f}"
+    )
+    lines.append(f"  sign agreement (significant) {a['fraction']:.1%} ({a['agree']}/{a['n']})")
+    return "\n".join(lines)
