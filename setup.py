@@ -7,6 +7,7 @@ from setuptools import find_packages, setup
 # Kipoi 0.8.6 imports six, pybedtools and pkg_resources (gone from setuptools 81 on) without
 # declaring them.
 KIPOI = ["kipoi>=0.8.6", "six", "pybedtools", "setuptools<81"]
+TEMPLATE_PACKAGE = "brainresnet_tf.kipoi_template"
 
 setup(
     name="brainresnet_tf",
@@ -15,8 +16,13 @@ setup(
     "with transfer learning, variant scoring, motifs and TF Serving/Kipoi export",
     long_description=Path(__file__).with_name("README.md").read_text(),
     long_description_content_type="text/markdown",
+    license="MIT",
     python_requires=">=3.10",
-    packages=find_packages(include=["brainresnet_tf", "brainresnet_tf.*"]),
+    # The Kipoi group template stays at kipoi_model/BrainResNet (the design's layout) and ships
+    # as the data package brainresnet_tf.kipoi_template, found with importlib.resources.
+    packages=[*find_packages(include=["brainresnet_tf", "brainresnet_tf.*"]), TEMPLATE_PACKAGE],
+    package_dir={TEMPLATE_PACKAGE: "kipoi_model/BrainResNet"},
+    package_data={TEMPLATE_PACKAGE: ["*.yaml", "*.tsv", "*.md", "*.py", "example_files/*"]},
     install_requires=[
         # tensorflow, not tensorflow-cpu: tensorflow-serving-api requires it (it runs on CPU too).
         # No tensorflow-io: its native ops do not load on TF 2.21.
@@ -42,14 +48,9 @@ setup(
         "grpcio>=1.60",
     ],
     extras_require={
-        "dev": ["pytest>=7", "pyarrow>=12", *KIPOI],
+        "dev": ["pytest>=7", "pyarrow>=12", "hypothesis>=6.100", "ruff>=0.6", "import-linter>=2.1", *KIPOI],
         "parquet": ["pyarrow>=12"],
         "kipoi": KIPOI,
     },
-    # the Kipoi group template, found by `brainresnet kipoi-install` in a non-editable install
-    data_files=[
-        (f"share/brainresnet_tf/{folder}", sorted(str(p) for p in Path(folder).glob("*") if p.is_file()))
-        for folder in ("kipoi_model/BrainResNet", "kipoi_model/BrainResNet/example_files")
-    ],
     entry_points={"console_scripts": ["brainresnet=brainresnet_tf.cli:main"]},
 )

@@ -36,6 +36,8 @@ import pandas as pd
 import pyBigWig
 import pyfaidx
 
+from brainresnet_tf.io.atomic import atomic_open, atomic_path, write_text
+
 BASES = np.array(list("ACGT"))
 SHARED_MOTIFS = ("CTCF", "YY1")
 # Which JASPAR matrix stands for a name that has several (the classic, well-known profile).
@@ -464,8 +466,7 @@ def _write_fasta(
     path: Path, seqs: dict[str, np.ndarray], masks: dict[str, np.ndarray], width: int = 60
 ) -> None:
     """Write a FASTA (soft-masked bases in lower case, N kept upper case) and index it."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
+    with atomic_open(path, "wb") as fh:
         for chrom, seq in seqs.items():
             seq = seq.copy()
             low = masks[chrom] & (seq != ord("N"))
@@ -478,7 +479,6 @@ def _write_fasta(
             fh.write(lines.tobytes())
             if len(seq) % width:
                 fh.write(seq[n_full * width :].tobytes() + b"\n")
-    os.replace(tmp, path)
     path.with_name(path.name + ".fai").unlink(missing_ok=True)
     pyfaidx.Faidx(str(path)).close()
 
@@ -540,8 +540,13 @@ def _write_bigwig(
 ) -> None:
     """Signal at ``step`` bp: a Gaussian bump (sd 60 bp, height = signalValue) at each peak's
     summit over low exponential noise; 0 over N runs; every base covered, no NaN."""
-    tmp = path.with_name(path.name + ".tmp")
-    bw = pyBigWig.open(str(tmp), "w")
+    with atomic_path(path) as tmp:
+        _write_signal(rng, pyBigWig.open(str(tmp), "w"), peaks, chrom_sizes, n_masks, step)
+
+
+def _write_signal(
+    rng, bw, peaks: pd.DataFrame, chrom_sizes: dict[str, int], n_masks: dict[str, np.ndarray], step: int
+) -> None:
     bw.addHeader(list(chrom_sizes.items()), maxZooms=10)
     half = 30
     x = np.arange(-half, half + 1)
@@ -563,16 +568,12 @@ def _write_bigwig(
         if n_full < n:
             bw.addEntries([chrom], [n_full * step], ends=[size], values=values[n_full:].astype(np.float64))
     bw.close()
-    os.replace(tmp, path)
 
 
 def _atomic_tsv(df: pd.DataFrame, path: Path, header: bool = True) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    df.to_csv(tmp, sep="\t", index=False, header=header)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, sep="\t", index=False, header=header)
 
 
 def _atomic_text(text: str, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    write_text(path, text)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +12,7 @@ from tqdm.auto import tqdm
 
 from brainresnet_tf.data.targets import Profile, bin_labels, peak_tracks, signal_tracks
 from brainresnet_tf.errors import InputError
+from brainresnet_tf.io.atomic import atomic_open
 from brainresnet_tf.io.genome import Genome
 from brainresnet_tf.io.intervals import read_bed
 
@@ -87,19 +87,17 @@ class WindowTable:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write as a compressed ``.npz`` (atomically)."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(
-            tmp,
-            profiles=np.array(self.profiles),
-            chrom=self.chrom.astype(str),
-            start=self.start,
-            labels=self.labels,
-            split=self.split.astype(str),
-            bin_size=self.bin_size,
-            context=self.context,
-        )
-        os.replace(tmp, path)
+        with atomic_open(path, "wb") as fh:
+            np.savez_compressed(
+                fh,
+                profiles=np.array(self.profiles),
+                chrom=self.chrom.astype(str),
+                start=self.start,
+                labels=self.labels,
+                split=self.split.astype(str),
+                bin_size=self.bin_size,
+                context=self.context,
+            )
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> WindowTable:

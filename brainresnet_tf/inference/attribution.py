@@ -24,6 +24,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from brainresnet_tf.errors import InputError
+from brainresnet_tf.inference.strands import strand_average
 
 SCALES = ("logit", "output")
 METHODS = ("ixg", "ig", "ism")  # input x gradient, integrated gradients, in-silico mutagenesis
@@ -105,9 +106,7 @@ class Target:
     def __call__(self, x: tf.Tensor) -> tf.Tensor:
         x = tf.cast(x, tf.float32)
         if self.rc_average:
-            both = self._raw(tf.concat([x, tf.reverse(x, axis=[1, 2])], axis=0))
-            fwd, rev = tf.split(both, 2, axis=0)
-            out = (fwd + rev) / 2.0
+            out = strand_average(self._raw, x)
         else:
             out = self._raw(x)
         value = out[:, self.task]

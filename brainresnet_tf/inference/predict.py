@@ -11,6 +11,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from brainresnet_tf.data.pipeline import codes_to_one_hot
+from brainresnet_tf.inference.strands import strand_average
 from brainresnet_tf.io.genome import Genome
 from brainresnet_tf.io.intervals import centred_windows
 from brainresnet_tf.models.saving import ModelMeta
@@ -28,9 +29,7 @@ class Predictor:
             x = codes_to_one_hot(codes)
             if not rc_average:
                 return model(x, training=False)
-            both = model(tf.concat([x, tf.reverse(x, axis=[1, 2])], axis=0), training=False)
-            fwd, rev = tf.split(both, 2, axis=0)
-            return (fwd + rev) / 2.0
+            return strand_average(lambda batch: model(batch, training=False), x)
 
         self._run = run
 

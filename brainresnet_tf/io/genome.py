@@ -18,6 +18,7 @@ import numpy as np
 import pyfaidx
 
 from brainresnet_tf.errors import InputError, input_error
+from brainresnet_tf.io.atomic import atomic_path, write_json
 
 ALPHABET = "ACGT"
 N_CODE = 4
@@ -192,18 +193,17 @@ class Genome:
             meta = json.loads(meta_path.read_text())
             if meta.get("names") == names and meta.get("total") == total:
                 return np.memmap(path, dtype=np.uint8, mode="r", shape=(total,))
-        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        out = np.memmap(tmp, dtype=np.uint8, mode="w+", shape=(max(total, 1),))
-        chunk = 1 << 24
-        for name, size in self.chrom_sizes.items():
-            off = self._offset[name]
-            for lo in range(0, size, chunk):
-                hi = min(lo + chunk, size)
-                out[off + lo : off + hi] = encode(str(self._fasta[name][lo:hi]))
-        out.flush()
-        del out
-        os.replace(tmp, path)
-        meta_path.write_text(json.dumps({"fasta": str(self.path), "names": names, "total": total}))
+        with atomic_path(path) as tmp:
+            out = np.memmap(tmp, dtype=np.uint8, mode="w+", shape=(max(total, 1),))
+            chunk = 1 << 24
+            for name, size in self.chrom_sizes.items():
+                off = self._offset[name]
+                for lo in range(0, size, chunk):
+                    hi = min(lo + chunk, size)
+                    out[off + lo : off + hi] = encode(str(self._fasta[name][lo:hi]))
+            out.flush()
+            del out
+        write_json(meta_path, {"fasta": str(self.path), "names": names, "total": total})
         return np.memmap(path, dtype=np.uint8, mode="r", shape=(total,))
 
     def composition(self, chrom: str, starts: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import keras
 
 from brainresnet_tf.errors import InputError
+from brainresnet_tf.io.atomic import atomic_path, write_json
 from brainresnet_tf.models import losses  # noqa: F401  (registers the custom losses before load_model)
 
 ALPHABET = "ACGT"
@@ -37,13 +38,9 @@ def meta_path(model_path: str | os.PathLike) -> Path:
 
 def save_model(model: keras.Model, path: str | os.PathLike, meta: ModelMeta) -> None:
     """Write ``path`` (.keras) and its metadata JSON, each atomically."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.keras")
-    model.save(tmp)
-    os.replace(tmp, path)
-    tmp_meta = meta_path(path).with_suffix(".json.tmp")
-    tmp_meta.write_text(json.dumps(asdict(meta), indent=2))
-    os.replace(tmp_meta, meta_path(path))
+    with atomic_path(path) as tmp:
+        model.save(tmp)
+    write_json(meta_path(path), asdict(meta))
 
 
 EXTRACTOR_KIND = "feature_extractor"

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -30,6 +28,8 @@ import numpy as np
 import tensorflow as tf
 
 from brainresnet_tf.errors import InputError
+from brainresnet_tf.inference.strands import strand_average
+from brainresnet_tf.io.atomic import atomic_dir
 from brainresnet_tf.models.saving import ModelMeta, load_model
 
 DEFAULT_SIGNATURE = "serving_default"
@@ -89,9 +89,7 @@ def dna_to_one_hot(dna: tf.Tensor, length: int, name: str = "dna") -> tf.Tensor:
 
 def _strand_average(model: keras.Model, x: tf.Tensor) -> tf.Tensor:
     """Mean of the model on ``x`` and on its reverse complement (one call, both halves)."""
-    both = model(tf.concat([x, tf.reverse(x, axis=[1, 2])], axis=0), training=False)
-    fwd, rev = tf.split(both, 2, axis=0)
-    return (fwd + rev) / 2.0
+    return strand_average(lambda batch: model(batch, training=False), x)
 
 
 def _warmup_records(meta: ModelMeta, model_name: str) -> list[bytes]:
@@ -212,25 +210,31 @@ def export_serving(
         )
 
     archive = build_archive(model, meta)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-export-{version}-", dir=serving_dir))
     try:
-        archive.write_out(str(tmp), verbose=False)
-        assets = tmp / "assets"
-        assets.mkdir(exist_ok=True)
-        (assets / "profiles.txt").write_text("\n".join(meta.profiles) + "\n")
-        (assets / "model.json").write_text(json.dumps(asdict(meta), indent=2))
-        if warmup:
-            extra = tmp / "assets.extra"
-            extra.mkdir(exist_ok=True)
-            with tf.io.TFRecordWriter(str(extra / WARMUP_FILE)) as writer:
-                for record in _warmup_records(meta, serving_dir.name):
-                    writer.write(record)
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; servers in containers must read it
-        try:
-            os.rename(tmp, final)
-        except OSError as err:
-            raise InputError(f"{final}: cannot move the export into place ({err})") from err
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        with atomic_dir(final) as tmp:
+            _write_export(archive, tmp, meta, warmup, serving_dir.name)
+    except FileExistsError as err:
+        raise InputError(f"{final}: cannot move the export into place ({err})") from err
+    except OSError as err:
+        if final.exists():
+            raise InputError(f"{final}: version {version} appeared while exporting") from err
+        raise
     return final
+
+
+def _write_export(
+    archive: keras.export.ExportArchive, tmp: Path, meta: ModelMeta, warmup: bool, model_name: str
+) -> None:
+    """The SavedModel, its assets (profile names, metadata) and TF Serving warm-up requests."""
+    archive.write_out(str(tmp), verbose=False)
+    assets = tmp / "assets"
+    assets.mkdir(exist_ok=True)
+    (assets / "profiles.txt").write_text("\n".join(meta.profiles) + "\n")  # inside atomic_dir
+    (assets / "model.json").write_text(json.dumps(asdict(meta), indent=2))
+    if warmup:
+        extra = tmp / "assets.extra"
+        extra.mkdir(exist_ok=True)
+        with tf.io.TFRecordWriter(str(extra / WARMUP_FILE)) as writer:
+            for record in _warmup_records(meta, model_name):
+                writer.write(record)
+    os.chmod(tmp, 0o755)  # servers in containers must read it

@@ -132,8 +132,8 @@ class BrainResNetModel(BaseModel):
 
     def predict_on_batch(self, x) -> dict[str, np.ndarray]:
         """Strand-averaged predictions per profile for one-hot input (B, L, 4)."""
+        from brainresnet_tf.inference.strands import strand_average
+
         x = self._tf.convert_to_tensor(np.asarray(x, dtype=np.float32))
-        fwd = self._fn(sequence=x)[self._output]
-        rev = self._fn(sequence=self._tf.reverse(x, axis=[1, 2]))[self._output]
-        mean = ((fwd + rev) / 2.0).numpy()
+        mean = strand_average(lambda batch: self._fn(sequence=batch)[self._output], x).numpy()
         return {name: mean[:, i] for i, name in enumerate(self.profiles)}

@@ -15,15 +15,15 @@ alone: installing under its name is an error that says which name to pick instea
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 import tempfile
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from brainresnet_tf.errors import InputError
+from brainresnet_tf.io.atomic import atomic_dir, copy_file, write_text
 from brainresnet_tf.io.tables import write_table
 from brainresnet_tf.models.saving import load_model
 from brainresnet_tf.serve.export import export_serving
@@ -34,22 +34,21 @@ MODELS_TSV_COLUMNS = ("model", "cell_type", "input_length", "n_profiles", "profi
 ZOO_SOURCE = "kipoi_zoo"
 ZOO_URL_SUFFIX = "kipoi/models.git"
 EXAMPLE_FILES = ("genome.fa", "intervals.bed")
+TEMPLATE_PACKAGE = "brainresnet_tf.kipoi_template"
 
 
 def group_template_dir() -> Path:
-    """``kipoi_model/BrainResNet`` of this checkout, or the copy a wheel installs under ``share/``."""
-    candidates = [
-        Path(__file__).resolve().parents[1] / "kipoi_model" / GROUP,
-        Path(sys.prefix) / "share" / "brainresnet_tf" / "kipoi_model" / GROUP,
-    ]
-    for path in candidates:
-        if (path / "model-template.yaml").exists():
-            return path
-    raise InputError(
-        "the BrainResNet Kipoi group template was not found (looked in "
-        + ", ".join(str(p) for p in candidates)
-        + "); reinstall brainresnet_tf"
-    )
+    """The group template (``kipoi_model/BrainResNet``), installed as ``brainresnet_tf.kipoi_template``."""
+    try:
+        path = Path(str(resources.files(TEMPLATE_PACKAGE)))
+    except ModuleNotFoundError:
+        path = None
+    if path is None or not (path / "model-template.yaml").is_file():
+        raise InputError(
+            f"the BrainResNet Kipoi group template ({TEMPLATE_PACKAGE}) is not installed; "
+            'reinstall brainresnet_tf (pip install -e ".[kipoi]")'
+        )
+    return path
 
 
 def default_kipoi_dir(home: str | os.PathLike | None = None) -> Path:
@@ -81,8 +80,7 @@ def write_example_files(dest: str | os.PathLike, seed: int = 0) -> dict[str, Pat
         regions.to_csv(bed, sep="\t", header=False, index=False)
         out = {}
         for name, src in (("genome.fa", data.fasta), ("intervals.bed", bed)):
-            os.replace(src, dest / name)
-            out[name] = dest / name
+            out[name] = copy_file(src, dest / name)
     return out
 
 
@@ -150,10 +148,8 @@ def register_source(
     config["model_sources"] = sources
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
-        shutil.copy2(path, path.with_name("config.yaml.bak"))
-    tmp = path.with_name(f".config.yaml.tmp{os.getpid()}")
-    tmp.write_text(yaml.safe_dump(config, sort_keys=False, default_flow_style=False))
-    os.replace(tmp, path)
+        copy_file(path, path.with_name("config.yaml.bak"))
+    write_text(path, yaml.safe_dump(config, sort_keys=False, default_flow_style=False))
     return path
 
 
@@ -193,23 +189,14 @@ def install_model(
     register_source(kipoi_dir, source_name, home)  # first: a taken name fails before any export
     template = group_template_dir()
     for fname in TEMPLATE_FILES:
-        shutil.copy2(template / fname, group / fname)
+        copy_file(template / fname, group / fname)
     (group / "example_files").mkdir(exist_ok=True)
     for fname in EXAMPLE_FILES:
-        shutil.copy2(template / "example_files" / fname, group / "example_files" / fname)
+        copy_file(template / "example_files" / fname, group / "example_files" / fname)
 
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=group))
-    try:
+    final = group / name
+    with atomic_dir(final, replace=True) as staging:
         export_serving(model, staging, version=1, meta=meta, warmup=False)
-        final = group / name
-        old = group / f".{name}.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if final.exists():
-            os.replace(final, old)
-        os.replace(staging, final)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
     cell = cell_type or (meta.cell_types[0] if meta.cell_types else name)
     _update_models_tsv(

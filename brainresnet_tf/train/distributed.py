@@ -44,6 +44,7 @@ import shutil
 import tempfile
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -343,14 +344,16 @@ def custom_fit(
     rc_augment: bool,
     progress: bool,
     reduce_after: keras.callbacks.Callback | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> None:
     """Train ``model`` (built under ``strategy.scope()``) from ``first_epoch`` to ``epochs``.
 
     ``callbacks`` see the same events and logs as under Keras fit (train begin/end, epoch
     begin/end with ``loss`` then whatever the validation callback adds); the logs are averaged
     across workers right after ``reduce_after`` (that validation callback; else first), before
-    checkpointing.
+    checkpointing. ``log`` receives one line per epoch start and end, as Keras prints them.
     """
+    log = log or (lambda line: None)
     replicas = strategy.num_replicas_in_sync
     if batch_size % replicas:
         raise InputError(
@@ -391,7 +394,7 @@ def custom_fit(
     logs: dict = {}
     for epoch in range(first_epoch, epochs):
         cb.on_epoch_begin(epoch)
-        print(f"Epoch {epoch + 1}/{epochs}", flush=True)
+        log(f"Epoch {epoch + 1}/{epochs}")
         t0 = time.time()
         dist = distributed_dataset(
             strategy, train_src, batch_size, seed=seed, rc_augment=rc_augment, epoch=epoch
@@ -411,7 +414,7 @@ def custom_fit(
         for callback in cb.callbacks:  # one logs dict through all (CallbackList would copy it)
             callback.on_epoch_end(epoch, logs)
         shown = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
-        print(f"{steps}/{steps} - {time.time() - t0:.0f}s - {shown}", flush=True)
+        log(f"{steps}/{steps} - {time.time() - t0:.0f}s - {shown}")
         if model.stop_training:
             break
     cb.on_train_end(logs)

@@ -10,8 +10,8 @@ A run killed at any point resumes from the newest complete checkpoint.
 from __future__ import annotations
 
 import json
-import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from brainresnet_tf.data.pipeline import WindowSource, make_dataset, steps_per_e
 from brainresnet_tf.data.windows import WindowTable
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.inference.predict import Predictor
+from brainresnet_tf.io.atomic import atomic_dir, atomic_path, write_json
 from brainresnet_tf.io.genome import Genome
 from brainresnet_tf.models import MaskedBinaryCrossentropy, MaskedMeanSquaredError, build_model
 from brainresnet_tf.models.saving import ModelMeta, load_extractor, save_model
@@ -190,15 +191,9 @@ class Checkpointer(keras.callbacks.Callback):
     def _save_checkpoint(self, epoch: int) -> None:
         self.ckpt_dir.mkdir(parents=True, exist_ok=True)
         final = self.ckpt_dir / f"epoch-{epoch:04d}"
-        tmp = self.ckpt_dir / f".epoch-{epoch:04d}.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        self.model.save(tmp / "model.keras")
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(tmp, final)
-        state_tmp = self.ckpt_dir / "state.json.tmp"
-        state_tmp.write_text(json.dumps(self.state))
-        os.replace(state_tmp, self.ckpt_dir / "state.json")
+        with atomic_dir(final, replace=True) as tmp:
+            self.model.save(tmp / "model.keras")
+        write_json(self.ckpt_dir / "state.json", self.state)
         keep = {f"epoch-{epoch:04d}", f"epoch-{self.state['best_epoch']:04d}"}
         for old in self.ckpt_dir.glob("epoch-*"):
             if old.name not in keep:
@@ -207,9 +202,8 @@ class Checkpointer(keras.callbacks.Callback):
 
 def write_history(path: Path, rows: list[dict]) -> None:
     """history.csv from the checkpoint state (atomically)."""
-    tmp = path.with_name(path.name + ".tmp")
-    pd.DataFrame(rows).to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        pd.DataFrame(rows).to_csv(tmp, index=False)
 
 
 def read_checkpoint_state(out_dir: Path) -> dict | None:
@@ -243,10 +237,12 @@ def train_model(
     arch: str | None = None,
     resume: bool = False,
     callbacks: list[keras.callbacks.Callback] | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> TrainResult:
     """Train ``arch`` (default: the config's) on the table's train split; keep the best epoch.
 
-    ``callbacks`` are added after ours (they see ``val_auprc`` in the logs).
+    ``callbacks`` are added after ours (they see ``val_auprc`` in the logs). ``log`` receives
+    the per-epoch lines of the multi-worker loop (Keras ``fit`` prints its own).
     """
     arch = arch or config.model.arch
     tc = config.training
@@ -299,6 +295,7 @@ def train_model(
             rc_augment=tc.rc_augment,
             progress=tc.progress,
             reduce_after=validation,
+            log=log,
         )
     elif not done:
         # partial batches are dropped: every strategy and loop takes the same global batches

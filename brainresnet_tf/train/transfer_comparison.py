@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from brainresnet_tf.data.windows import WindowTable  # noqa: E402
-from brainresnet_tf.io.atomic import save_figure
+from brainresnet_tf.io.atomic import atomic_path, save_figure, write_json  # noqa: E402
 from brainresnet_tf.io.genome import Genome  # noqa: E402
 from brainresnet_tf.train.config import Config  # noqa: E402
 from brainresnet_tf.train.evaluation import mean_metric  # noqa: E402
@@ -50,8 +50,13 @@ def compare_transfer(
     fractions: tuple[float, ...] = (0.05, 0.2, 1.0),
     seeds: tuple[int, ...] = (0, 1, 2),
     modes: tuple[str, ...] = ("none", "frozen", "fine_tune"),
+    log: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
-    """Train every (mode, fraction, seed); write ``comparison.tsv`` and ``comparison.png``."""
+    """Train every (mode, fraction, seed); write ``comparison.tsv`` and ``comparison.png``.
+
+    ``log`` receives one line per run as it starts; finished runs (``result.json``) are reused.
+    """
+    log = log or (lambda line: None)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
     for fraction in fractions:
@@ -69,7 +74,7 @@ def compare_transfer(
                     training=dataclasses.replace(config.training, seed=seed),
                     out_dir=run_dir,
                 )
-                print(
+                log(
                     f"[compare-transfer] {MODE_LABELS[mode]}, {fraction:.0%} of training windows "
                     f"({int((sub.split == 'train').sum())}), seed {seed}"
                 )
@@ -85,14 +90,14 @@ def compare_transfer(
                     "test_auroc": mean_metric(metrics, "auroc"),
                     "best_epoch": result.best_epoch,
                 }
-                tmp = done.with_suffix(".tmp")
-                tmp.write_text(json.dumps(row))
-                os.replace(tmp, done)
+                write_json(done, row)
                 rows.append(row)
     results = pd.DataFrame(rows)
-    results.to_csv(out_dir / "comparison.tsv", sep="\t", index=False, float_format="%.4f")
+    with atomic_path(out_dir / "comparison.tsv") as tmp:
+        results.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
     summary = summarize(results)
-    summary.to_csv(out_dir / "comparison_summary.tsv", sep="\t", index=False, float_format="%.4f")
+    with atomic_path(out_dir / "comparison_summary.tsv") as tmp:
+        summary.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
     plot_comparison(results, out_dir / "comparison.png", title=", ".join(table.profiles))
     return results
 

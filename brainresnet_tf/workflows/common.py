@@ -47,3 +47,8 @@ def float_list(text: str, flag: str) -> list[float]:
         return [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
         raise InputError(f"{flag} {text!r}: expected numbers like 0.05,0.2,1") from None
+
+
+def say(line: str) -> None:
+    """Print one progress line now (flushed, so it shows up in logs of long runs)."""
+    print(line, flush=True)

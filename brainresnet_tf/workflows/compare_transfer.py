@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from brainresnet_tf.workflows.common import add_config_args, float_list, int_list
+from brainresnet_tf.workflows.common import add_config_args, float_list, int_list, say
 
 if TYPE_CHECKING:
     from brainresnet_tf.train.config import Config
@@ -63,7 +63,7 @@ def run_compare_transfer(
     out = out or Path(config.out_dir) / "compare_transfer"
     genome = open_genome(config)
     table = prepare_windows(config, genome, out, progress=config.training.progress)
-    results = compare_transfer(config, genome, table, Path(extractor), out, fractions, seeds)
+    results = compare_transfer(config, genome, table, Path(extractor), out, fractions, seeds, log=say)
     verdict = transfer_verdict(results)
     write_json(out / "verdict.json", verdict)
     print("[compare-transfer] mean test AUPRC over seeds (sd):")

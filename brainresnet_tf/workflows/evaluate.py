@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from brainresnet_tf.workflows.common import add_config_args
+from brainresnet_tf.workflows.common import add_config_args, say
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,7 +65,7 @@ def run_evaluate(config: Config, model_path: Path, out: Path | None, baseline: s
     preds[meta.arch] = p
     if baseline:
         if baseline == "train":
-            result = train_model(config, genome, table, out / "baseline", arch="baseline")
+            result = train_model(config, genome, table, out / "baseline", arch="baseline", log=say)
             b_model, b_meta = result.model, result.meta
         else:
             b_model, b_meta = load_model(Path(baseline))

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from brainresnet_tf.workflows.common import add_config_args, overrides_from
+from brainresnet_tf.workflows.common import add_config_args, overrides_from, say
 
 if TYPE_CHECKING:
     from brainresnet_tf.train.config import Config
@@ -46,7 +46,7 @@ def run_pretrain(config: Config, resume: bool = False) -> Path:
     genome = open_genome(config)
     table = worker_windows(config, genome, out)
     print(f"[pretrain] {len(table.profiles)} profiles, {len(table):,} windows")
-    result = train_model(config, genome, table, out, arch="resnet", resume=resume)
+    result = train_model(config, genome, table, out, arch="resnet", resume=resume, log=say)
     if not is_chief(config.training.strategy):  # the chief evaluates and writes the extractor
         return out / "extractor.keras"
     metrics, _ = evaluate_model(result.model, result.meta, genome, table, "compendium")

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from brainresnet_tf.workflows.common import add_config_args, overrides_from
+from brainresnet_tf.workflows.common import add_config_args, overrides_from, say
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,7 +78,7 @@ def run_train(config: Config, resume: bool = False, with_baseline: bool = False)
     frames, preds = [], {}
     for arch, run_dir in runs:
         print(f"[train] {arch}: training in {run_dir}")
-        result = train_model(config, genome, table, run_dir, arch=arch, resume=resume)
+        result = train_model(config, genome, table, run_dir, arch=arch, resume=resume, log=say)
         print(f"[train] {arch}: {result.model.count_params():,} parameters, best epoch {result.best_epoch}")
         if not chief:
             continue

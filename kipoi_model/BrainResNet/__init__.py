@@ -1,0 +1,1 @@
+"""The BrainResNet Kipoi group template, shipped as package data (brainresnet_tf.kipoi_template)."""
