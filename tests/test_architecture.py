@@ -36,8 +36,10 @@ def test_every_command_is_one_workflow_module():
 
 
 def test_building_the_parser_does_not_import_tensorflow():
-    code = ("import sys; from brainresnet_tf.cli import build_parser; build_parser(); "
-            "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    code = (
+        "import sys; from brainresnet_tf.cli import build_parser; build_parser(); "
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "False"]

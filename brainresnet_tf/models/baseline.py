@@ -1,4 +1,5 @@
 """The DeepSEA-style baseline CNN every result is compared against."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,12 +19,13 @@ class BaselineSpec:
     kernel_size: int = 8
     pool_size: int = 4
     head_units: int = 128
-    dropout: float = 0.2         # before the output layer
-    conv_dropout: float = 0.0    # after each conv block (DeepSEA used 0.2; it stalls small data sets)
+    dropout: float = 0.2  # before the output layer
+    conv_dropout: float = 0.0  # after each conv block (DeepSEA used 0.2; it stalls small data sets)
 
 
-def build_baseline(input_length: int, n_profiles: int, spec: BaselineSpec = BaselineSpec(),
-                   target: str = "peaks") -> keras.Model:
+def build_baseline(
+    input_length: int, n_profiles: int, spec: BaselineSpec = BaselineSpec(), target: str = "peaks"
+) -> keras.Model:
     """DeepSEA-style CNN (Zhou & Troyanskaya 2015), sized by ``spec``.
 
     Batch normalisation after each convolution (as in Basset) is the one change from DeepSEA:
@@ -33,8 +35,7 @@ def build_baseline(input_length: int, n_profiles: int, spec: BaselineSpec = Base
     inputs = keras.Input((input_length, 4), name="sequence")
     x = inputs
     for i, filters in enumerate(spec.filters):
-        x = layers.Conv1D(filters, spec.kernel_size, padding="valid", use_bias=False,
-                          name=f"conv{i}")(x)
+        x = layers.Conv1D(filters, spec.kernel_size, padding="valid", use_bias=False, name=f"conv{i}")(x)
         x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"bn{i}")(x)
         x = layers.Activation("relu", name=f"relu{i}")(x)
         if i < len(spec.filters) - 1:

@@ -1,4 +1,5 @@
 """The residual block every Brain-ResNet encoder is stacked from."""
+
 from __future__ import annotations
 
 import keras
@@ -9,19 +10,22 @@ from keras import layers
 BN_MOMENTUM = 0.9
 
 
-def residual_block(x: keras.KerasTensor, filters: int, kernel_size: int = 5, dilation: int = 1,
-                   name: str = "res") -> keras.KerasTensor:
+def residual_block(
+    x: keras.KerasTensor, filters: int, kernel_size: int = 5, dilation: int = 1, name: str = "res"
+) -> keras.KerasTensor:
     """conv-BN-ReLU-conv-BN plus skip (1x1 projection when channels change), then ReLU."""
     shortcut = x
     if x.shape[-1] != filters:
         shortcut = layers.Conv1D(filters, 1, use_bias=False, name=f"{name}_proj")(x)
         shortcut = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_proj_bn")(shortcut)
-    y = layers.Conv1D(filters, kernel_size, padding="same", dilation_rate=dilation,
-                      use_bias=False, name=f"{name}_conv1")(x)
+    y = layers.Conv1D(
+        filters, kernel_size, padding="same", dilation_rate=dilation, use_bias=False, name=f"{name}_conv1"
+    )(x)
     y = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn1")(y)
     y = layers.Activation("relu", name=f"{name}_relu1")(y)
-    y = layers.Conv1D(filters, kernel_size, padding="same", dilation_rate=dilation,
-                      use_bias=False, name=f"{name}_conv2")(y)
+    y = layers.Conv1D(
+        filters, kernel_size, padding="same", dilation_rate=dilation, use_bias=False, name=f"{name}_conv2"
+    )(y)
     y = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn2")(y)
     y = layers.Add(name=f"{name}_add")([shortcut, y])
     return layers.Activation("relu", name=f"{name}_out")(y)

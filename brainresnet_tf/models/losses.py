@@ -1,4 +1,5 @@
 """Losses that ignore missing labels (NaN) and can up-weight rare positives per profile."""
+
 from __future__ import annotations
 
 import keras

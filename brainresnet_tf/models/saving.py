@@ -1,4 +1,5 @@
 """Saving and loading trained models with the metadata every consumer needs."""
+
 from __future__ import annotations
 
 import json
@@ -49,23 +50,32 @@ EXTRACTOR_KIND = "feature_extractor"
 def save_extractor(model: keras.Model, path: str | os.PathLike, meta: ModelMeta) -> None:
     """Save a trained model's encoder as a reusable feature extractor (``.keras`` + ``.json``)."""
     encoder = model.get_layer("encoder")
-    extra = {**meta.extra, "kind": EXTRACTOR_KIND, "feature_dim": int(encoder.outputs[0].shape[-1]),
-             "source_arch": meta.arch}
+    extra = {
+        **meta.extra,
+        "kind": EXTRACTOR_KIND,
+        "feature_dim": int(encoder.outputs[0].shape[-1]),
+        "source_arch": meta.arch,
+    }
     save_model(encoder, path, ModelMeta(**{**asdict(meta), "extra": extra}))
 
 
-def load_extractor(path: str | os.PathLike, input_length: int, alphabet: str = ALPHABET,
-                   genome_build: str = "") -> tuple[keras.Model, ModelMeta]:
+def load_extractor(
+    path: str | os.PathLike, input_length: int, alphabet: str = ALPHABET, genome_build: str = ""
+) -> tuple[keras.Model, ModelMeta]:
     """Load a feature extractor and check it fits the data it will see; clear errors if not."""
     model, meta = load_model(path)
     if meta.extra.get("kind") != EXTRACTOR_KIND:
         raise InputError(f"{path}: not a feature extractor (write one with `brainresnet pretrain`)")
     if meta.input_length != input_length:
-        raise InputError(f"{path}: extractor takes {meta.input_length} bp windows but the config's "
-                         f"windows.context is {input_length} (set windows.context: {meta.input_length})")
+        raise InputError(
+            f"{path}: extractor takes {meta.input_length} bp windows but the config's "
+            f"windows.context is {input_length} (set windows.context: {meta.input_length})"
+        )
     if meta.alphabet != alphabet:
-        raise InputError(f"{path}: extractor one-hot alphabet {meta.alphabet!r} differs from "
-                         f"{alphabet!r} (columns would be misread)")
+        raise InputError(
+            f"{path}: extractor one-hot alphabet {meta.alphabet!r} differs from "
+            f"{alphabet!r} (columns would be misread)"
+        )
     built = meta.extra.get("genome_build", "")
     if built and genome_build and built != genome_build:
         raise InputError(f"{path}: extractor was trained on {built} but genome.build is {genome_build}")
@@ -94,6 +104,8 @@ def load_model(path: str | os.PathLike, compile: bool = False) -> tuple[keras.Mo
         meta = ModelMeta([f"profile_{i}" for i in range(n_out)], int(model.inputs[0].shape[1]))
     shape = tuple(model.inputs[0].shape[1:])
     if shape != (meta.input_length, len(meta.alphabet)):
-        raise InputError(f"{path}: model input shape {shape} does not match its metadata "
-                         f"({meta.input_length}, {len(meta.alphabet)})")
+        raise InputError(
+            f"{path}: model input shape {shape} does not match its metadata "
+            f"({meta.input_length}, {len(meta.alphabet)})"
+        )
     return model, meta

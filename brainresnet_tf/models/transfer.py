@@ -5,6 +5,7 @@ frozen or fine-tuned at its own lower learning rate, and (b) a new residual enco
 features are concatenated into new heads for the user's profiles (Lal et al., PLoS Comput Biol
 2022, doi 10.1371/journal.pcbi.1010011).
 """
+
 from __future__ import annotations
 
 import keras
@@ -46,8 +47,14 @@ class LayerwiseAdam(keras.optimizers.Adam):
         return {**super().get_config(), "multipliers": self.multipliers}
 
 
-def build_transfer_model(extractor: keras.Model, input_length: int, n_profiles: int,
-                         spec: ResNetSpec, mode: str, target: str = "peaks") -> keras.Model:
+def build_transfer_model(
+    extractor: keras.Model,
+    input_length: int,
+    n_profiles: int,
+    spec: ResNetSpec,
+    mode: str,
+    target: str = "peaks",
+) -> keras.Model:
     """Extractor features + a new encoder's features -> heads for ``n_profiles``.
 
     ``mode`` is ``frozen`` (extractor weights and batch statistics fixed) or ``fine_tune``
@@ -66,8 +73,9 @@ def build_transfer_model(extractor: keras.Model, input_length: int, n_profiles: 
     return keras.Model(inputs, outputs, name=f"brain_resnet_transfer_{mode}")
 
 
-def transfer_optimizer(model: keras.Model, learning_rate: float, extractor_learning_rate: float
-                       ) -> LayerwiseAdam:
+def transfer_optimizer(
+    model: keras.Model, learning_rate: float, extractor_learning_rate: float
+) -> LayerwiseAdam:
     """Adam at ``learning_rate`` with the extractor's variables at ``extractor_learning_rate``."""
     extractor = model.get_layer(EXTRACTOR_NAME)
     factor = extractor_learning_rate / learning_rate

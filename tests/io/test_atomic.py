@@ -53,8 +53,10 @@ def test_atomic_dir_publishes_whole_folders_and_replace_swaps(tmp_path):
 
 
 def test_json_is_strict_nan_becomes_null(tmp_path):
-    path = write_json(tmp_path / "m.json", {"auroc": float("nan"), "n": np.int64(3),
-                                             "x": [np.float32(0.5), math.inf], "p": tmp_path})
+    path = write_json(
+        tmp_path / "m.json",
+        {"auroc": float("nan"), "n": np.int64(3), "x": [np.float32(0.5), math.inf], "p": tmp_path},
+    )
     text = path.read_text()
     assert "NaN" not in text and "Infinity" not in text
     assert json.loads(text) == {"auroc": None, "n": 3, "x": [0.5, None], "p": str(tmp_path)}
