@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import keras
 from keras import layers
 
 from brainresnet_tf.models.blocks import BN_MOMENTUM
 from brainresnet_tf.models.heads import add_heads
-
-
-@dataclass(frozen=True)
-class BaselineSpec:
-    """Sizes of the baseline: three conv-BN-ReLU-maxpool-dropout layers, then dense heads."""
-
-    filters: tuple[int, int, int] = (64, 96, 128)
-    kernel_size: int = 8
-    pool_size: int = 4
-    head_units: int = 128
-    dropout: float = 0.2  # before the output layer
-    conv_dropout: float = 0.0  # after each conv block (DeepSEA used 0.2; it stalls small data sets)
+from brainresnet_tf.models.specs import BaselineSpec
 
 
 def build_baseline(

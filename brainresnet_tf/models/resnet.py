@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import keras
 from keras import layers
 
 from brainresnet_tf.models.blocks import BN_MOMENTUM, residual_block
 from brainresnet_tf.models.heads import add_heads
-
-
-@dataclass(frozen=True)
-class ResNetSpec:
-    """Sizes of a Brain-ResNet."""
-
-    stem_filters: int = 64
-    stem_kernel: int = 15
-    stage_filters: tuple[int, ...] = (64, 96, 128)
-    blocks_per_stage: int = 1
-    kernel_size: int = 5
-    dilate: bool = True  # block i of a stage uses dilation 2**i
-    pool_size: int = 4
-    head_units: int = 128
-    dropout: float = 0.2
+from brainresnet_tf.models.specs import ResNetSpec
 
 
 def build_resnet_encoder(

@@ -16,7 +16,7 @@ import yaml
 from brainresnet_tf.data.targets import Profile
 from brainresnet_tf.data.windows import WindowSpec
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.models import BaselineSpec, ResNetSpec
+from brainresnet_tf.models.specs import BaselineSpec, ResNetSpec
 
 
 @dataclass(frozen=True)

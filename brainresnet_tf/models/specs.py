@@ -1,0 +1,34 @@
+"""Model sizes as plain dataclasses (no TensorFlow), so configs are validated before Keras loads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ARCHITECTURES = ("resnet", "baseline")
+
+
+@dataclass(frozen=True)
+class ResNetSpec:
+    """Sizes of a Brain-ResNet."""
+
+    stem_filters: int = 64
+    stem_kernel: int = 15
+    stage_filters: tuple[int, ...] = (64, 96, 128)
+    blocks_per_stage: int = 1
+    kernel_size: int = 5
+    dilate: bool = True  # block i of a stage uses dilation 2**i
+    pool_size: int = 4
+    head_units: int = 128
+    dropout: float = 0.2
+
+
+@dataclass(frozen=True)
+class BaselineSpec:
+    """Sizes of the baseline: three conv-BN-ReLU-maxpool-dropout layers, then dense heads."""
+
+    filters: tuple[int, int, int] = (64, 96, 128)
+    kernel_size: int = 8
+    pool_size: int = 4
+    head_units: int = 128
+    dropout: float = 0.2  # before the output layer
+    conv_dropout: float = 0.0  # after each conv block (DeepSEA used 0.2; it stalls small data sets)
