@@ -1,12 +1,10 @@
 """Attributions on a hand-built model whose filters are motifs: where they peak, ISM vs input x
-gradient, integrated-gradients completeness, strand averaging, contrast mode, bigWig tracks."""
+gradient, integrated-gradients completeness, strand averaging, contrast mode."""
 
 from __future__ import annotations
 
 import keras
 import numpy as np
-import pandas as pd
-import pyBigWig
 import pytest
 
 from brainresnet_tf.errors import InputError
@@ -14,7 +12,11 @@ from brainresnet_tf.inference import attribution as A
 from brainresnet_tf.io.genome import one_hot_sequence
 
 MOTIF_A = "GATTACA"  # profile "a" fires on it (not palindromic: tests the strands)
+
+
 MOTIF_B = "CCGGTAA"  # profile "b"
+
+
 L = 60
 
 
@@ -154,21 +156,3 @@ def test_contrast_mode_signs(model):
     assert contrib[10:17].sum() > 0.5 and contrib[40:47].sum() < -0.5
     with pytest.raises(InputError, match="is the task itself"):
         A.make_target(model, ["a", "b"], "a", contrast="a")
-
-
-def test_write_bigwig_averages_overlaps_and_clips_ends(tmp_path):
-    from brainresnet_tf.io.bigwig import write_bigwig
-
-    windows = pd.DataFrame({"chrom": ["chr1", "chr1", "chr2", "chr1"], "start": [10, 15, 0, -3]})
-    values = np.array([np.arange(10), np.full(10, 100.0), np.ones(10), np.full(10, 7.0)])
-    n = write_bigwig(tmp_path / "t.bw", {"chr1": 200, "chr2": 8}, windows, values)
-    bw = pyBigWig.open(str(tmp_path / "t.bw"))
-    got = np.array(bw.values("chr1", 0, 25))
-    assert np.isnan(got[7:10]).all()
-    np.testing.assert_allclose(got[:7], 7.0)  # window at -3 clipped to 0
-    np.testing.assert_allclose(got[10:15], [0, 1, 2, 3, 4])
-    np.testing.assert_allclose(got[15:20], (np.arange(5, 10) + 100) / 2)  # overlap: mean
-    np.testing.assert_allclose(got[20:25], 100.0)
-    assert bw.chroms() == {"chr1": 200, "chr2": 8}
-    np.testing.assert_allclose(bw.values("chr2", 0, 8), 1.0)  # clipped at the chromosome end
-    assert n == 7 + 15 + 8

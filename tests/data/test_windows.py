@@ -1,104 +1,17 @@
-import gzip
+"""The window table: labels, splits, (GC-matched) negatives, saving, config errors, real peaks."""
 
 import numpy as np
-import pyBigWig
 import pytest
 
-from brainresnet_tf.data.targets import Profile, bin_labels, peak_tracks, signal_tracks
+from brainresnet_tf.data.targets import Profile
 from brainresnet_tf.data.windows import WindowSpec, WindowTable, build_window_table
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.genome import Genome
-from brainresnet_tf.io.intervals import read_bed
-
-
-@pytest.fixture
-def genome(tiny_genome, tmp_path):
-    return Genome(tiny_genome[0], cache_dir=tmp_path / "cache")
-
-
-def write(path, text):
-    path.write_text(text)
-    return path
-
-
-def test_read_bed_narrowpeak_gzip_and_alias(genome, tmp_path):
-    lines = "track name=x\n1\t200\t400\tp1\t0\t.\t5\t-1\t-1\t100\nchr2\t10\t50\n"
-    path = tmp_path / "p.narrowPeak.gz"
-    with gzip.open(path, "wt") as fh:
-        fh.write(lines)
-    df = read_bed(path, genome)
-    assert df["chrom"].tolist() == ["chr1", "chr2"]
-    assert df["start"].tolist() == [200, 10] and df["name"].tolist()[0] == "p1"
-
-
-@pytest.mark.parametrize(
-    "text, message",
-    [
-        ("chr1\t10\n", r"bad.bed:1: malformed BED line"),
-        ("chr1\t10\t20\nchr1\tx\t20\n", r"bad.bed:2: non-integer coordinates"),
-        ("chr1\t10\t20\nchrZ\t10\t20\n", r"bad.bed:2: chromosome 'chrZ' is not in genome"),
-        ("chr2\t2900\t3100\n", r"bad.bed:1: interval chr2:2900-3100 runs past the end of chr2"),
-        ("chr1\t50\t40\n", r"bad.bed:1: bad interval chr1:50-40"),
-        ("# only a comment\n", r"bad.bed: no intervals \(empty"),
-    ],
-)
-def test_bad_bed_lines_name_file_and_line(genome, tmp_path, text, message):
-    with pytest.raises(InputError, match=message):
-        read_bed(write(tmp_path / "bad.bed", text), genome)
-
-
-def test_missing_peak_file(genome, tmp_path):
-    with pytest.raises(InputError, match="file not found"):
-        read_bed(tmp_path / "missing.bed", genome)
-
-
-def test_wrong_chromosome_style_suggests_genome_names(tmp_path):
-    from tests.conftest import write_fasta
-
-    g = Genome(write_fasta(tmp_path / "ens.fa", {"1": "ACGT" * 100}), cache_dir=tmp_path)
-    df = read_bed(write(tmp_path / "ucsc.bed", "chr1\t0\t10\n"), g)  # alias resolves
-    assert df["chrom"][0] == "1"
-    with pytest.raises(InputError, match=r"'chr1_random' is not in genome ens.fa \(.*"):
-        read_bed(write(tmp_path / "x.bed", "chr1_random\t0\t10\n"), g)
-
-
-def test_bin_labels_half_overlap_rule():
-    import pandas as pd
-
-    peaks = pd.DataFrame(
-        {"chrom": ["c"] * 3, "start": [0, 250, 260], "end": [99, 350, 420], "name": ["a", "b", "c"]}
-    )
-    track = peak_tracks(peaks)["c"]  # merges 250-350 and 260-420 into 250-420
-    assert track.starts.tolist() == [0, 250] and track.ends.tolist() == [99, 420]
-    labels = bin_labels(track, np.array([0, 200, 400]), 200, signal=False)
-    # bin 0: 99/200 covered (< half); bin 200: 150/200; bin 400: 20/200
-    assert labels.tolist() == [0.0, 1.0, 0.0]
-
-
-def test_signal_track_means_and_nan_rejected(genome, tmp_path):
-    path = tmp_path / "s.bw"
-    bw = pyBigWig.open(str(path), "w")
-    bw.addHeader([("chr1", 5000), ("chr2", 3000)])
-    bw.addEntries(["chr1", "chr1"], [0, 100], ends=[100, 300], values=[1.0, 3.0])
-    bw.addEntries(["chr2"], [0], ends=[10], values=[2.0])
-    bw.close()
-    tracks = signal_tracks(path, genome, ["chr1", "chr2"])
-    mean = tracks["chr1"].mean(np.array([0, 50, 300]), np.array([200, 150, 400]))
-    np.testing.assert_allclose(mean, [(100 + 300) / 200, (50 + 150) / 100, 0.0])
-    assert bin_labels(tracks["chr1"], np.array([100]), 200, signal=True)[0] == pytest.approx(np.log1p(3.0))
-    bad = tmp_path / "nan.bw"
-    bw = pyBigWig.open(str(bad), "w")
-    bw.addHeader([("chr1", 5000)])
-    bw.addEntries(["chr1"], [0], ends=[100], values=[float("nan")])
-    bw.close()
-    with pytest.raises(InputError, match="NaN signal at chr1:0-100"):
-        signal_tracks(bad, genome, ["chr1"])
-    with pytest.raises(InputError, match="bigWig has no chromosome 'chr2'"):
-        signal_tracks(bad, genome, ["chr2"])
+from tests.toy_data import write_fasta, write_text
 
 
 def _peaks(tmp_path, name, rows):
-    return write(tmp_path / f"{name}.bed", "".join(f"{c}\t{s}\t{e}\n" for c, s, e in rows))
+    return write_text(tmp_path / f"{name}.bed", "".join(f"{c}\t{s}\t{e}\n" for c, s, e in rows))
 
 
 def test_window_table_labels_splits_and_negatives(genome, tmp_path):
@@ -134,8 +47,6 @@ def test_window_table_labels_splits_and_negatives(genome, tmp_path):
 
 
 def test_gc_matched_negatives_follow_positive_gc(tmp_path):
-    from tests.conftest import write_fasta
-
     rng = np.random.default_rng(0)
     # first half AT-rich, second half GC-rich; positives all in the GC-rich half
     at = "".join(rng.choice(list("ACGT"), p=[0.4, 0.1, 0.1, 0.4], size=20000))

@@ -116,6 +116,7 @@ def installed(tmp_path_factory):
     return root, home, model_path
 
 
+@pytest.mark.subprocess
 def test_kipoi_test_and_predict_equal_brainresnet_predict(installed):
     from brainresnet_tf.workflows.predict import run_predict
 
@@ -166,6 +167,7 @@ def test_kipoi_test_and_predict_equal_brainresnet_predict(installed):
             np.testing.assert_allclose(h5[f"preds/{name}"][:], ours[name], atol=1e-5)
 
 
+@pytest.mark.subprocess
 def test_install_under_a_taken_source_name_fails_before_exporting(installed, tmp_path):
     _, _, model_path = installed
     home = tmp_path / "home"
@@ -201,6 +203,7 @@ def _predict_error(installed, intervals: Path, fasta: Path) -> str:
     return done.stderr
 
 
+@pytest.mark.subprocess
 def test_bad_input_through_kipoi_gives_our_one_line_error(installed, tmp_path):
     root, home, _ = installed
     example = home / ".kipoi" / "brainresnet_models" / GROUP / "example_files"

@@ -1,3 +1,5 @@
+"""Transfer learning: the extractor file, frozen vs fine-tuned weights, mismatches, resume."""
+
 import json
 from pathlib import Path
 
@@ -10,13 +12,11 @@ from brainresnet_tf.models.transfer import EXTRACTOR_NAME
 from brainresnet_tf.train.config import load_config
 from brainresnet_tf.train.fit import train_model
 from brainresnet_tf.train.preparation import open_genome, prepare_windows
-from brainresnet_tf.train.transfer_comparison import subsample_train, summarize, transfer_verdict
 from brainresnet_tf.workflows.pretrain import run_pretrain
-from tests.test_training import tiny_run  # noqa: F401  (fixture)
 
 
 @pytest.fixture
-def extractor(tiny_run):  # noqa: F811
+def extractor(tiny_run):
     config = load_config(tiny_run, {"training.epochs": 1, "out_dir": str(tiny_run.parent / "pre")})
     return run_pretrain(config), tiny_run
 
@@ -25,7 +25,7 @@ def _weights(model):
     return {v.path: np.array(v) for v in model.weights}
 
 
-def _train_with(tiny_run, extractor_path, mode, out, lr=1e-3, epochs=1):  # noqa: F811
+def _train_with(tiny_run, extractor_path, mode, out, lr=1e-3, epochs=1):
     config = load_config(
         tiny_run,
         {
@@ -88,7 +88,7 @@ def test_extractor_mismatch_is_a_clear_error(extractor, tmp_path):
         _train_with(cfg, path, "frozen", tmp_path / "x")
 
 
-def test_not_an_extractor_and_missing_extractor(tiny_run, tmp_path):  # noqa: F811
+def test_not_an_extractor_and_missing_extractor(tiny_run, tmp_path):
     config = load_config(tiny_run, {"training.epochs": 1})
     genome = open_genome(config)
     out = Path(config.out_dir)
@@ -121,41 +121,3 @@ def test_transfer_resume_keeps_layerwise_optimizer(extractor, tmp_path):
     after = _weights(result.model.get_layer(EXTRACTOR_NAME))
     kernels = [k for k in before if k.endswith("kernel")]
     assert all(np.array_equal(before[k], after[k]) for k in kernels)  # multiplier 0 survived the reload
-
-
-def test_subsample_and_verdict():
-    import pandas as pd
-
-    from brainresnet_tf.data.windows import WindowTable
-
-    n = 1000
-    table = WindowTable(
-        ["p"],
-        np.array(["chr1"] * n),
-        np.arange(n) * 200,
-        np.zeros((n, 1), np.float32),
-        np.array(["train"] * 800 + ["valid"] * 100 + ["test"] * 100),
-        200,
-        400,
-    )
-    sub = subsample_train(table, 0.1, seed=3)
-    assert (sub.split == "train").sum() == 80 and (sub.split == "test").sum() == 100
-    again = subsample_train(table, 0.1, seed=3)
-    np.testing.assert_array_equal(sub.start, again.start)
-    rows = [
-        {
-            "mode": m,
-            "label": m,
-            "fraction": f,
-            "seed": s,
-            "n_train": int(f * 800),
-            "test_auprc": base + 0.01 * s,
-        }
-        for f, scratch, frozen in ((0.05, 0.3, 0.6), (1.0, 0.8, 0.81))
-        for s in range(3)
-        for m, base in (("none", scratch), ("frozen", frozen))
-    ]
-    verdict = transfer_verdict(pd.DataFrame(rows))
-    assert verdict["beats_scratch_beyond_spread"] and verdict["gain_at_small"] == pytest.approx(0.3)
-    assert verdict["no_worse_at_large"]
-    assert summarize(pd.DataFrame(rows))["seeds"].eq(3).all()

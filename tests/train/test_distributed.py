@@ -8,7 +8,6 @@ workers die with it (PR_SET_PDEATHSIG), so a hung run cannot outlive its test.
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from brainresnet_tf.train.distributed import WORKER_DIR_ENV, worker_info
 from brainresnet_tf.train.fit import read_checkpoint_state, train_model
 from brainresnet_tf.train.launcher import tf_config
 from brainresnet_tf.train.preparation import open_genome, prepare_windows
-from tests.test_training import tiny_run
+from tests.toy_data import make_tiny_run
 
 EPOCHS = 3
 # dropout off: with it each replica draws its own masks, so only the no-dropout model computes
@@ -74,7 +73,7 @@ def _ckpt(out: Path, epoch: int) -> Path:
 def two_workers(tmp_path_factory):
     """One uninterrupted 2-worker run (non-chief checkpoints kept for comparison)."""
     base = tmp_path_factory.mktemp("dist")
-    config = tiny_run.__wrapped__(base)  # the tiny_run data, built once for the module
+    config = make_tiny_run(base)  # the tiny_run data, built once for the module
     out, keep = base / "two_workers", base / "worker_dirs"
     t0 = time.time()
     done = subprocess.run(
@@ -95,6 +94,7 @@ def two_workers(tmp_path_factory):
     }
 
 
+@pytest.mark.subprocess
 def test_two_workers_match_each_other_and_one_process(two_workers, tmp_path):
     out = two_workers["out"]
     history = pd.read_csv(out / "history.csv")
@@ -132,6 +132,7 @@ def test_two_workers_match_each_other_and_one_process(two_workers, tmp_path):
         np.testing.assert_allclose(a, b, atol=1e-4)
 
 
+@pytest.mark.subprocess
 def test_sigkill_a_worker_then_resume(two_workers, tmp_path):
     config, out = two_workers["config"], tmp_path / "killed"
     budget = time.time() + TEST_BUDGET
@@ -225,6 +226,7 @@ print("RESULT", json.dumps({"replicas": choose_strategy("mirrored").num_replicas
 """
 
 
+@pytest.mark.subprocess
 def test_mirrored_two_local_replicas_match_one_process(tiny_run, tmp_path):
     """MirroredStrategy over 2 logical CPU devices (custom loop) = one process, same config."""
     settings = {
@@ -286,20 +288,3 @@ def test_worker_info_reads_tf_config(monkeypatch):
     )
     with pytest.raises(InputError, match=r"\['ps'\] are not used"):
         worker_info()
-
-
-def test_launch_fails_clearly(tmp_path):
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("training: {epochz: 3}\n")
-    base = [sys.executable, "-m", "brainresnet_tf.cli", "launch", "--workers", "2", "--config", str(bad)]
-    done = subprocess.run(base, capture_output=True, text=True, env=_env(), timeout=120)
-    assert done.returncode == 2
-    assert "failed (exit status 2)" in done.stderr
-    assert "unknown config key 'training.epochz'" in done.stdout  # the worker's own message
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        port = taken.getsockname()[1]
-        done = subprocess.run(
-            base + ["--port-base", str(port)], capture_output=True, text=True, env=_env(), timeout=60
-        )
-    assert done.returncode == 2 and f"port {port} on 127.0.0.1 is not free" in done.stderr

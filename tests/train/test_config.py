@@ -5,7 +5,7 @@ import pytest
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.train.config import Config, config_to_dict, load_config, parse_overrides
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def write(path, text):

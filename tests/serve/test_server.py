@@ -1,99 +1,33 @@
-"""TF Serving export, the Python gRPC server (official stubs as the client) and `brainresnet query`."""
+"""The Python gRPC server with the official TF Serving stubs as the client: predictions, batching,
+metadata and status, bad requests, new versions picked up."""
 
 from __future__ import annotations
 
-import re
 import shutil
-import signal
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import grpc
 import numpy as np
-import pandas as pd
 import pytest
 import tensorflow as tf
-import yaml
-from google.protobuf import text_format
 from tensorflow_serving.apis import (
     get_model_metadata_pb2,
     get_model_status_pb2,
     model_pb2,
     model_service_pb2_grpc,
     predict_pb2,
-    prediction_log_pb2,
     prediction_service_pb2_grpc,
 )
-from tensorflow_serving.config import model_server_config_pb2
 
-from brainresnet_tf import cli
-from brainresnet_tf.errors import InputError
-from brainresnet_tf.io.genome import one_hot_sequence
-from brainresnet_tf.models import ResNetSpec, build_resnet
-from brainresnet_tf.models.saving import ModelMeta, save_model
-from brainresnet_tf.serve.export import export_serving, version_dirs
+from brainresnet_tf.models.saving import ModelMeta
+from brainresnet_tf.serve.export import export_serving
 from brainresnet_tf.serve.server import Batcher, BatchingOptions, ServingServer
+from tests.toy_data import SERVING_LENGTH, onehot, random_dna
+from tests.toy_models import SERVING_PROFILES, keras_strand_avg, serving_model
 
-from .conftest import write_fasta
-
-L, PROFILES = 120, ["iPSC_neuron_ATAC", "NPC_ATAC", "fetal_brain_ATAC"]
-SERVING = Path(__file__).resolve().parents[1] / "serving"
+L, PROFILES = SERVING_LENGTH, SERVING_PROFILES
 TOL = 1e-5
-
-
-def tiny_model(seed: int) -> tf.keras.Model:
-    """A ~1.5k-parameter Brain-ResNet with non-trivial (random) head weights."""
-    tf.keras.utils.set_random_seed(seed)
-    return build_resnet(L, len(PROFILES), ResNetSpec(stem_filters=8, stage_filters=(8,), head_units=8))
-
-
-def random_dna(n: int, seed: int, alphabet: str = "ACGT") -> list[str]:
-    rng = np.random.default_rng(seed)
-    return ["".join(rng.choice(list(alphabet), L)) for _ in range(n)]
-
-
-def rc(seq: str) -> str:
-    return seq.translate(str.maketrans("ACGTN", "TGCAN"))[::-1]
-
-
-def onehot(seqs: list[str]) -> np.ndarray:
-    return np.stack([one_hot_sequence(s) for s in seqs])
-
-
-def keras_strand_avg(model, seqs: list[str]) -> np.ndarray:
-    x = onehot(seqs)
-    return (model(x).numpy() + model(x[:, ::-1, ::-1].copy()).numpy()) / 2
-
-
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    """(keras model, model.keras path, model base path with version 1)."""
-    root = tmp_path_factory.mktemp("serving")
-    model = tiny_model(0)
-    path = root / "model.keras"
-    save_model(model, path, ModelMeta(PROFILES, L, cell_types=["iPSC_neuron", "NPC", "fetal_brain"]))
-    base = root / "models" / "tiny"
-    export_serving(path, base)
-    return model, path, base
-
-
-@pytest.fixture(scope="module")
-def server(exported):
-    """Our server on a free loopback port (port 0 = the OS picks), batching on."""
-    srv = ServingServer(
-        exported[2],
-        "tiny",
-        host="127.0.0.1",
-        port=0,
-        batching=BatchingOptions(True, max_batch_size=16, batch_timeout_ms=20),
-        poll_seconds=0.2,
-    )
-    srv.start()
-    yield srv
-    srv.stop(grace=0)
 
 
 @pytest.fixture(scope="module")
@@ -113,76 +47,6 @@ def predict_request(inputs: dict, signature: str = "", name: str = "tiny") -> pr
     return request
 
 
-# -- export -----------------------------------------------------------------------------------
-def test_export_layout_assets_and_warmup(exported, tmp_path):
-    model, path, base = exported
-    v1 = base / "1"
-    assert sorted(version_dirs(base)) == [1]
-    assert not [p for p in base.iterdir() if p.name.startswith(".tmp")]
-    assert (v1 / "assets" / "profiles.txt").read_text().split() == PROFILES
-    assert '"input_length": 120' in (v1 / "assets" / "model.json").read_text()
-    records = [
-        prediction_log_pb2.PredictionLog.FromString(r.numpy())
-        for r in tf.data.TFRecordDataset(str(v1 / "assets.extra" / "tf_serving_warmup_requests"))
-    ]
-    assert {r.predict_log.request.model_spec.signature_name for r in records} == {
-        "serving_default",
-        "predict_dna",
-        "variant_effect",
-    }
-    # next integer by default; an existing version is refused
-    other = tmp_path / "m"
-    assert export_serving(model, other).name == "1"
-    assert export_serving(model, other).name == "2"
-    assert export_serving(model, other, version=7).name == "7"
-    with pytest.raises(InputError, match="already exists"):
-        export_serving(model, other, version=2)
-
-
-def test_signatures_equal_keras(exported):
-    model, _, base = exported
-    loaded = tf.saved_model.load(str(base / "1"))
-    sigs = loaded.signatures
-    assert set(sigs) >= {"serving_default", "predict_dna", "variant_effect", "metadata"}
-    seqs = random_dna(6, 1, "ACGTN")
-    seqs[0] = seqs[0].lower()  # soft-masked sequence encodes the same
-    x = onehot([s.upper() for s in seqs])
-    got = sigs["serving_default"](sequence=tf.constant(x))
-    assert list(got) == ["probabilities"]
-    np.testing.assert_allclose(got["probabilities"].numpy(), model(x).numpy(), atol=TOL)
-
-    dna = sigs["predict_dna"](dna=tf.constant(seqs))["probabilities"].numpy()
-    np.testing.assert_allclose(dna, keras_strand_avg(model, [s.upper() for s in seqs]), atol=TOL)
-    rc_dna = sigs["predict_dna"](dna=tf.constant([rc(s.upper()) for s in seqs]))["probabilities"]
-    np.testing.assert_allclose(rc_dna.numpy(), dna, atol=TOL)  # strand-symmetric
-
-    ref, alt = random_dna(3, 2), random_dna(3, 3)
-    eff = sigs["variant_effect"](ref=tf.constant(ref), alt=tf.constant(alt))
-    np.testing.assert_allclose(eff["ref_probabilities"].numpy(), keras_strand_avg(model, ref), atol=TOL)
-    np.testing.assert_allclose(eff["alt_probabilities"].numpy(), keras_strand_avg(model, alt), atol=TOL)
-    np.testing.assert_allclose(
-        eff["diff"].numpy(), keras_strand_avg(model, alt) - keras_strand_avg(model, ref), atol=TOL
-    )
-    meta = sigs["metadata"]()
-    assert [p.decode() for p in meta["profiles"].numpy()] == PROFILES
-
-
-@pytest.mark.parametrize(
-    "dna, message",
-    [
-        (["ACGTX" + "A" * (L - 5)], "only A, C, G, T, N"),
-        (["A" * (L - 1)], f"exactly {L} bp"),
-        ([], "empty batch"),
-    ],
-)
-def test_in_graph_checks(exported, dna, message):
-    """What the official server would answer (INVALID_ARGUMENT) comes from the graph itself."""
-    sig = tf.saved_model.load(str(exported[2] / "1")).signatures["predict_dna"]
-    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
-        sig(dna=tf.constant(dna, dtype=tf.string))
-
-
-# -- server -----------------------------------------------------------------------------------
 def test_predict_both_signatures(exported, stubs):
     model = exported[0]
     predictions, _ = stubs
@@ -416,7 +280,7 @@ def test_new_version_is_picked_up(exported, tmp_path):
             x = onehot(random_dna(3, 6))
             first = predictions.Predict(predict_request({"sequence": x}), timeout=30)
             assert first.model_spec.version.value == 1
-            newer = tiny_model(1)
+            newer = serving_model(1)
             export_serving(newer, base, meta=ModelMeta(PROFILES, L))
             deadline = time.monotonic() + 30
             while srv.manager.current.version != 2 and time.monotonic() < deadline:
@@ -457,133 +321,3 @@ def test_new_version_is_picked_up(exported, tmp_path):
             assert response.model_spec.version.value == 2
     finally:
         srv.stop(grace=0)
-
-
-# -- command line -------------------------------------------------------------------------------
-def test_cli_export_and_query(exported, server, tmp_path, tiny_genome):
-    model, path, _ = exported
-    assert cli.main(["export", "--model", str(path), "--serving-dir", str(tmp_path / "m")]) == 0
-    assert (tmp_path / "m" / "1" / "saved_model.pb").exists()
-
-    seqs = random_dna(3, 7)
-    out = tmp_path / "q.tsv"
-    assert (
-        cli.main(
-            ["query", "--server", server.address, "--model", "tiny", "--sequences", *seqs, "--out", str(out)]
-        )
-        == 0
-    )
-    table = pd.read_csv(out, sep="\t")
-    assert list(table.columns) == ["name", *PROFILES]
-    np.testing.assert_allclose(table[PROFILES].to_numpy(), keras_strand_avg(model, seqs), atol=1e-5)
-
-    fasta = write_fasta(tmp_path / "q.fa", {"a": seqs[0], "b": seqs[1]})
-    assert (
-        cli.main(
-            [
-                "query",
-                "--server",
-                server.address,
-                "--model",
-                "tiny",
-                "--fasta",
-                str(fasta),
-                "--signature",
-                "serving_default",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    table = pd.read_csv(out, sep="\t")
-    assert table["name"].tolist() == ["a", "b"]
-    np.testing.assert_allclose(table[PROFILES].to_numpy(), model(onehot(seqs[:2])).numpy(), atol=1e-5)
-
-    fa, genome = tiny_genome
-    bed = tmp_path / "r.bed"
-    bed.write_text("chr1\t2000\t2100\tr1\nchr2\t500\t560\tr2\n")
-    assert (
-        cli.main(
-            [
-                "query",
-                "--server",
-                server.address,
-                "--model",
-                "tiny",
-                "--bed",
-                str(bed),
-                "--genome",
-                str(fa),
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    table = pd.read_csv(out, sep="\t")
-    windows = [genome["chr1"][2050 - L // 2 : 2050 + L // 2], genome["chr2"][530 - L // 2 : 530 + L // 2]]
-    assert table["name"].tolist() == ["r1", "r2"]
-    np.testing.assert_allclose(
-        table[PROFILES].to_numpy(), keras_strand_avg(model, [w.upper() for w in windows]), atol=1e-5
-    )
-
-
-def test_cli_query_errors_are_one_line(server, capsys):
-    assert cli.main(["query", "--server", server.address, "--model", "tiny", "--sequences", "ACGT"]) == 2
-    assert f"model tiny takes exactly {L} bp" in capsys.readouterr().err
-    assert cli.main(["query", "--server", server.address, "--model", "nope", "--sequences", "A" * L]) == 2
-    assert "NOT_FOUND" in capsys.readouterr().err
-
-
-def test_serve_command_in_a_subprocess(exported, tmp_path):
-    """`brainresnet serve` (the installed console script) answers, then exits on SIGTERM."""
-    exe = shutil.which("brainresnet")
-    cmd = [exe] if exe else [sys.executable, "-m", "brainresnet_tf.cli"]
-    log = tmp_path / "serve.log"
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(
-            [
-                *cmd,
-                "serve",
-                "--model-base-path",
-                str(exported[2]),
-                "--port",
-                "0",
-                "--model-name",
-                "tiny",
-                "--max-batch-size",
-                "8",
-            ],
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 45
-        while not (found := re.search(r"on 127\.0\.0\.1:(\d+)", log.read_text())):
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
-            time.sleep(0.1)
-        with grpc.insecure_channel(f"127.0.0.1:{found.group(1)}") as channel:
-            status = model_service_pb2_grpc.ModelServiceStub(channel).GetModelStatus(
-                get_model_status_pb2.GetModelStatusRequest(model_spec=model_pb2.ModelSpec(name="tiny")),
-                timeout=30,
-            )
-        assert status.model_version_status[0].state == get_model_status_pb2.ModelVersionStatus.AVAILABLE
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-
-
-def test_shipped_configs_parse():
-    config = text_format.Parse(
-        (SERVING / "models.config").read_text(), model_server_config_pb2.ModelServerConfig()
-    )
-    names = [m.name for m in config.model_config_list.config]
-    assert {"iPSC_neuron", "NPC", "fetal_brain"} <= set(names)
-    assert all(m.model_platform == "tensorflow" for m in config.model_config_list.config)
-    compose = yaml.safe_load((SERVING / "docker-compose.yml").read_text())
-    (service,) = compose["services"].values()
-    assert service["image"].startswith("tensorflow/serving")
-    assert "max_batch_size" in (SERVING / "batching.config").read_text()

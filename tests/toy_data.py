@@ -1,0 +1,117 @@
+"""Plain helpers that write small input files (FASTA, BED, VCF, configs) and random DNA for the tests.
+
+No fixtures here (those live in the conftest.py files) and no TensorFlow: importing this is cheap.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from brainresnet_tf.io.genome import one_hot_sequence
+
+MOTIF = "TGACGTCA"  # planted (twice) in the windows where tiny_run's profile 'a' is open
+VCF_HEADER = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+SERVING_LENGTH = 120  # input length of tests.toy_models.serving_model
+
+
+def write_fasta(path: Path, seqs: dict[str, str], width: int = 60) -> Path:
+    """Write a FASTA file with wrapped lines."""
+    with open(path, "w") as fh:
+        for name, seq in seqs.items():
+            fh.write(f">{name}\n")
+            for i in range(0, len(seq), width):
+                fh.write(seq[i : i + width] + "\n")
+    return path
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path``; return the path."""
+    path.write_text(text)
+    return path
+
+
+def write_vcf(path: Path, rows: list[str], gz: bool = False) -> Path:
+    """A VCF with a minimal header and ``rows`` (tab-separated data lines), gzipped when ``gz``."""
+    text = VCF_HEADER + "".join(r + "\n" for r in rows)
+    if gz:
+        with gzip.open(path, "wt") as fh:
+            fh.write(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+def other_base(base: str) -> str:
+    """A base other than ``base`` (C, or G for C)."""
+    return "C" if base != "C" else "G"
+
+
+def some_variants(seqs: dict[str, str], n: int = 11) -> list[str]:
+    """VCF rows of ``n`` SNVs on chr1 of ``seqs`` whose REF matches the sequence."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for i, p in enumerate(np.sort(rng.choice(np.arange(1, 2900), n, replace=False))):
+        b = seqs["chr1"][p - 1]
+        rows.append(f"chr1\t{p}\tv{i}\t{b}\t{other_base(b)}")
+    return rows
+
+
+def random_dna(n: int, seed: int, alphabet: str = "ACGT", length: int = SERVING_LENGTH) -> list[str]:
+    """``n`` random sequences of ``length`` letters drawn from ``alphabet``."""
+    rng = np.random.default_rng(seed)
+    return ["".join(rng.choice(list(alphabet), length)) for _ in range(n)]
+
+
+def onehot(seqs: list[str]) -> np.ndarray:
+    """One-hot (N, L, 4) of equal-length sequences."""
+    return np.stack([one_hot_sequence(s) for s in seqs])
+
+
+def make_tiny_run(tmp_path: Path) -> Path:
+    """Three 150 kb chromosomes; profile 'a' open where MOTIF is planted (twice), 'b' at random.
+
+    Writes the genome, the peaks and a config of tiny models into ``tmp_path``; returns the config.
+    """
+    rng = np.random.default_rng(0)
+    seqs, peaks_a, peaks_b = {}, [], []
+    for c in ("chr1", "chr2", "chr3"):
+        s = list(rng.choice(list("ACGT"), size=150000))
+        for start in range(200, 149500, 400):
+            if rng.random() < 0.5:
+                s[start + 60 : start + 60 + len(MOTIF)] = MOTIF
+                s[start + 120 : start + 120 + len(MOTIF)] = MOTIF
+                peaks_a.append((c, start, start + 200))
+            if rng.random() < 0.3:
+                peaks_b.append((c, start, start + 200))
+        seqs[c] = "".join(s)
+    fasta = write_fasta(tmp_path / "g.fa", seqs)
+    for name, peaks in (("a", peaks_a), ("b", peaks_b)):
+        (tmp_path / f"{name}.bed").write_text("".join(f"{c}\t{s}\t{e}\n" for c, s, e in peaks))
+    cfg = {
+        "genome": {"fasta": str(fasta)},
+        "profiles": [
+            {"name": "a", "cell_type": "x", "assay": "ATAC", "peaks": str(tmp_path / "a.bed")},
+            {"name": "b", "cell_type": "y", "assay": "ATAC", "peaks": str(tmp_path / "b.bed")},
+        ],
+        "windows": {"context": 200, "valid_chroms": ["chr2"], "test_chroms": ["chr3"]},
+        "model": {
+            "resnet": {"stem_filters": 16, "stem_kernel": 9, "stage_filters": [8, 16], "head_units": 8},
+            "baseline": {"filters": [8, 8, 8], "head_units": 8},
+        },
+        "training": {
+            "epochs": 3,
+            "batch_size": 16,
+            "tensorboard": False,
+            "progress": False,
+            "learning_rate": 0.005,
+            "patience": 10,
+        },
+        "out_dir": str(tmp_path / "run"),
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path

@@ -1,0 +1,153 @@
+"""Variant scoring: REF check, window centring, strands, chromosome ends, streaming output."""
+
+import json
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from brainresnet_tf.errors import InputError
+from brainresnet_tf.io.vcf import VcfReader, read_vcf
+from brainresnet_tf.models.saving import ModelMeta
+from brainresnet_tf.variant.scoring import (
+    VariantScorer,
+    allele_windows,
+    score_variants,
+    window_starts,
+)
+from tests.toy_data import other_base, some_variants, write_vcf
+from tests.toy_models import VARIANT_LENGTH
+
+L = VARIANT_LENGTH
+
+
+def test_window_centre_hand_example(genome_seqs):
+    genome, seqs = genome_seqs
+    s = seqs["chr1"]
+    # L = 8, POS 5 (1-based) is 0-based 4: window [0, 8), the variant its index 4.
+    assert window_starts(np.array([5]), 8).tolist() == [0]
+    ref, alt = allele_windows(genome, np.array(["chr1"]), np.array([5]), np.array([3]), 8)
+    assert "".join("ACGTN"[c] for c in ref[0]) == s[0:8].upper()
+    assert "ACGTN"[ref[0, 4]] == s[4]
+    assert (ref[0] != alt[0]).sum() <= 1 and alt[0, 4] == 3
+    # Odd length 7: window [1, 8), variant at index 3 (3 bases either side).
+    assert window_starts(np.array([5]), 7).tolist() == [1]
+    ref7, _ = allele_windows(genome, np.array(["chr1"]), np.array([5]), np.array([0]), 7)
+    assert "".join("ACGTN"[c] for c in ref7[0]) == s[1:8]
+
+
+def _centre_reader(length: int, weights=(0.0, 1.0, 2.0, 3.0), bias: float = -1.5) -> keras.Model:
+    """sigmoid(w[base at index length // 2] + b): a model that looks at one position only."""
+    c = length // 2
+    inp = keras.Input((length, 4))
+    x = keras.layers.Cropping1D((c, length - c - 1))(inp)
+    x = keras.layers.Flatten()(x)
+    dense = keras.layers.Dense(1, activation="sigmoid")
+    out = dense(x)
+    dense.set_weights([np.array(weights, dtype="float32")[:, None], np.array([bias], "float32")])
+    return keras.Model(inp, out)
+
+
+def test_scores_hand_computed_centre_and_strands(genome_seqs):
+    """Forward strand reads the variant; the reverse strand's index L//2 is the base left of it."""
+    genome, seqs = genome_seqs
+    s = seqs["chr1"]
+    pos = 1001  # 1-based; 0-based 1000
+    ref_base, alt_base = s[1000], other_base(s[1000])
+    w = np.array([0.0, 1.0, 2.0, 3.0])
+
+    def sig(b):
+        return 1 / (1 + np.exp(-(w["ACGT".index(b)] - 1.5)))
+
+    comp = {"A": "T", "C": "G", "G": "C", "T": "A"}
+    meta = ModelMeta(profiles=["x"], input_length=L)
+    v = next(
+        iter(
+            VcfReader(
+                write_vcf(genome.path.parent / "c.vcf", [f"chr1\t{pos}\tv\t{ref_base}\t{alt_base}"]), genome
+            )
+        )
+    )
+    row = VariantScorer(_centre_reader(L), meta, genome).score([v]).iloc[0]
+    rev = sig(comp[s[999]])  # reverse complement, index L//2 -> forward base 0-based 999
+    ref_f, alt_f = sig(ref_base), sig(alt_base)
+    assert row["x_ref"] == pytest.approx((ref_f + rev) / 2, abs=1e-6)
+    assert row["x_alt"] == pytest.approx((alt_f + rev) / 2, abs=1e-6)
+    assert row["x_diff"] == pytest.approx((alt_f - ref_f) / 2, abs=1e-6)
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    assert row["x_logit_diff"] == pytest.approx((logit(alt_f) - logit(ref_f)) / 2, abs=1e-5)
+    assert row["max_abs_diff"] == pytest.approx(abs(alt_f - ref_f) / 2, abs=1e-6)
+
+
+def test_ref_mismatch_skipped_reported_and_strict(genome_seqs, tmp_path, tiny_model, capsys):
+    genome, seqs = genome_seqs
+    s = seqs["chr1"]
+    bad = other_base(s[99])
+    vcf = write_vcf(
+        tmp_path / "m.vcf", [f"chr1\t10\tok\t{s[9]}\t{other_base(s[9])}", f"chr1\t100\tbad\t{bad}\t{s[99]}"]
+    )
+    model, meta, _ = tiny_model
+    stats = score_variants(model, meta, genome, vcf, tmp_path / "out.tsv", progress=False)
+    assert stats.scored == 1 and stats.skipped["ref_mismatch"] == 1
+    out = pd.read_csv(tmp_path / "out.tsv", sep="\t")
+    assert out["ID"].tolist() == ["ok"]
+    skipped = pd.read_csv(tmp_path / "out.skipped.tsv", sep="\t")
+    msg = skipped["message"].iloc[0]
+    assert skipped["line"].iloc[0] == 4 and skipped["reason"].iloc[0] == "ref_mismatch"
+    assert f"m.vcf:4: REF '{bad}' does not match the genome '{s[99]}' at chr1:100" in msg
+    assert json.loads((tmp_path / "out.summary.json").read_text())["skipped"]["ref_mismatch"] == 1
+    assert "ref_mismatch 1" in capsys.readouterr().out
+    with pytest.raises(InputError, match=r"m\.vcf:4: REF .* does not match"):
+        score_variants(
+            model, meta, genome, vcf, tmp_path / "strict.tsv", batch_size=1, strict=True, progress=False
+        )
+    assert not (tmp_path / "strict.tsv").exists()  # no half-written output
+    assert not list(tmp_path.glob(".strict*"))
+
+
+def test_variant_near_chromosome_ends_is_padded(genome_seqs, tmp_path, tiny_model):
+    genome, seqs = genome_seqs
+    s = seqs["chr2"]
+    n = len(s)
+    vcf = write_vcf(
+        tmp_path / "e.vcf",
+        [
+            f"chr2\t3\tleft\t{s[2]}\t{other_base(s[2])}",
+            f"chr2\t{n - 1}\tright\t{s[n - 2]}\t{other_base(s[n - 2])}",
+        ],
+    )
+    model, meta, _ = tiny_model
+    stats = score_variants(model, meta, genome, vcf, tmp_path / "e.tsv", progress=False)
+    out = pd.read_csv(tmp_path / "e.tsv", sep="\t")
+    assert stats.scored == 2 and out["ID"].tolist() == ["left", "right"]
+    assert np.isfinite(out.filter(like="_diff").to_numpy()).all()
+    ref, alt = allele_windows(genome, np.array(["chr2", "chr2"]), np.array([3, n - 1]), np.array([0, 0]), L)
+    assert (ref[0, : L // 2 - 2] == 4).all() and ref[0, L // 2 - 2] != 4  # N before base 1
+    assert (ref[1, L // 2 + 2 :] == 4).all() and ref[1, L // 2 + 1] != 4  # N after the last base
+    past = write_vcf(tmp_path / "p.vcf", [f"chr2\t{n + 5}\tx\tA\tC"])
+    assert read_vcf(past, genome)[1].skipped["past_chrom_end"] == 1
+    with pytest.raises(InputError, match=r"p\.vcf:3: POS .* past the end of chr2"):
+        read_vcf(past, genome, strict=True)
+
+
+def test_gzip_input_and_streaming_equals_single_batch(genome_seqs, tmp_path, tiny_model):
+    genome, seqs = genome_seqs
+    model, meta, _ = tiny_model
+    rows = some_variants(seqs)
+    plain = write_vcf(tmp_path / "v.vcf", rows)
+    gz = write_vcf(tmp_path / "v.vcf.gz", rows, gz=True)
+    score_variants(model, meta, genome, plain, tmp_path / "a.tsv", batch_size=3, progress=False)
+    score_variants(model, meta, genome, gz, tmp_path / "b.tsv", batch_size=4, progress=False)
+    score_variants(model, meta, genome, gz, tmp_path / "c.parquet", batch_size=5, progress=False)
+    a = pd.read_csv(tmp_path / "a.tsv", sep="\t")
+    b = pd.read_csv(tmp_path / "b.tsv", sep="\t")
+    c = pd.read_parquet(tmp_path / "c.parquet")
+    whole = VariantScorer(model, meta, genome).score(list(VcfReader(plain, genome)))
+    assert len(a) == len(rows) and a.columns.tolist() == whole.columns.tolist()
+    num = [col for col in whole.columns if whole[col].dtype.kind == "f"]
+    for df in (a, b, c):
+        assert df[["CHROM", "POS", "ID", "REF", "ALT", "max_abs_profile"]].equals(
+            whole[["CHROM", "POS", "ID", "REF", "ALT", "max_abs_profile"]]
+        )
+        np.testing.assert_allclose(df[num].to_numpy(float), whole[num].to_numpy(float), rtol=1e-4, atol=1e-6)
