@@ -72,7 +72,7 @@ class CellType:
 # The demo's cell types. Neurons: NEUROG2 (the factor that makes iPSC-derived neurons) and RFX4;
 # progenitors: PAX6 and GLI3 of cortical radial glia; fetal brain mixes the two. Every demo motif
 # (and the shared CTCF, YY1) was chosen so that TOMTOM still names its own JASPAR matrix from
-# instances drawn at sharpness 3 (tests/test_synthetic.py checks it). Better-known choices fail
+# instances drawn at sharpness 3 (tests/data/test_synthetic.py checks it). Better-known choices fail
 # that: NEUROD1, SOX2, RFX2 and AP-1 (FOS::JUN) lose to near-identical relatives (Neurod2, Sox7,
 # RFX1, FOS::JUND) from instances only slightly closer to the consensus, and seqlets a motif
 # finder picks are exactly such instances, so their names would be coin flips. A third neuron

@@ -155,11 +155,14 @@ def launch(
     resume: bool = False,
     host: str = HOST,
     log: Callable[[str], None] = lambda message: None,
+    warn: Callable[[str], None] | None = None,
 ) -> int:
     """Run ``n_workers`` local workers of ``brainresnet <worker_args>``; restart on failure.
 
-    ``log`` receives one line per event (start, finish, failure, restart).
+    ``log`` receives one line per event (start, finish, restart) and the workers' output;
+    ``warn`` (default: ``log``) the failure lines.
     """
+    warn = warn or log
     if n_workers < 1:
         raise InputError(f"--workers must be at least 1, got {n_workers}")
     attempt = 0
@@ -177,9 +180,9 @@ def launch(
         if failed is None:
             log(f"[launch] all {n_workers} workers finished")
             return 0
-        log(f"[launch] worker {failed} failed ({describe_exit(code)}); stopped the others")
+        warn(f"[launch] worker {failed} failed ({describe_exit(code)}); stopped the others")
         if attempt >= restarts:
-            log("[launch] giving up; re-run with --resume to continue from the last checkpoint")
+            warn("[launch] giving up; re-run with --resume to continue from the last checkpoint")
             return code if code > 0 else 1
         attempt += 1
         log(f"[launch] restart {attempt}/{restarts}: all workers again with --resume")

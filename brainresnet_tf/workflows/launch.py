@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,4 +102,5 @@ def run_launch(options: LaunchOptions) -> int:
         options.restarts,
         options.resume,
         log=lambda line: print(line, flush=True),
+        warn=lambda line: print(line, file=sys.stderr, flush=True),
     )
