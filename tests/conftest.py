@@ -17,7 +17,17 @@ from tests.toy_data import make_tiny_run, write_fasta
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-REAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+
+def _real_data_folder() -> Path:
+    """``shared/data/real`` beside the checkout or any folder above it (git worktrees sit deeper)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents[1:]:
+        if (parent / "shared" / "data" / "real").exists():
+            return parent / "shared" / "data" / "real"
+    return here.parents[1].parent / "shared" / "data" / "real"
+
+
+REAL_DATA = _real_data_folder()
 
 
 @pytest.fixture

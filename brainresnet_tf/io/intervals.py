@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,27 +19,81 @@ from brainresnet_tf.io.genome import Genome
 PEAK_SUFFIXES = (".bed", ".narrowpeak", ".broadpeak", ".bed.gz", ".narrowpeak.gz", ".broadpeak.gz")
 
 
-def _open_text(path: Path):
-    with open(path, "rb") as fh:
-        gzipped = fh.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rt") if gzipped else open(path)
+_DIGITS = re.compile(r"[0-9]+")
+_WORD = re.compile(r"[A-Za-z_]{2,}[A-Za-z0-9_.]*")
+_META = re.compile(r"(#|track(\s|$)|browser(\s|$))")
+CHUNK_ROWS = 100_000
 
 
-def read_bed(path: str | os.PathLike, genome: Genome | None = None) -> pd.DataFrame:
-    """Read a BED-like file (BED3+, narrowPeak; gzip allowed) into chrom/start/end/name columns.
+def open_text(path: str | os.PathLike, what: str = "file"):
+    """A text handle on a plain or gzipped file; a clear InputError when it cannot be read as text.
 
-    Every line is validated (numeric coordinates, start < end, chromosome known to ``genome`` and
-    end within it); the first bad line raises :class:`InputError` naming file and line. Chromosome
-    names are translated to the genome's (``1`` -> ``chr1``). Order is kept.
+    Lines are decoded as UTF-8 lazily: iterate through :func:`text_lines`, which turns a decoding
+    or decompression failure into an InputError naming the line.
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: file not found")
+        raise InputError(f"{path}: {what} not found")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a {what}")
+    try:
+        with open(path, "rb") as fh:
+            gzipped = fh.read(2) == b"\x1f\x8b"
+        if gzipped:
+            return gzip.open(path, "rt", encoding="utf-8")
+        return open(path, encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"{path}: cannot read {what} ({err.strerror or err})") from None
+
+
+def text_lines(path: Path, fh) -> Iterator[tuple[int, str]]:
+    """(line number, line) of an open text handle; undecodable or corrupt input is an InputError."""
+    lineno = 0
+    try:
+        for lineno, line in enumerate(fh, start=1):
+            if "\x00" in line:
+                raise input_error(path, lineno, "binary data (NUL bytes)", "a text file")
+            yield lineno, line
+    except UnicodeDecodeError:
+        raise input_error(
+            path, lineno + 1, "not UTF-8 text (a binary file, or UTF-16?)", "plain or gzipped text"
+        ) from None
+    except (OSError, EOFError, zlib.error) as err:
+        raise input_error(path, lineno + 1, f"cannot read: corrupt or truncated gzip ({err})") from None
+
+
+def _is_header(fields: list[str]) -> bool:
+    """A column-name line: its coordinate fields are words (``start``, ``chromStart``...)."""
+    return bool(_WORD.fullmatch(fields[1].strip()) and _WORD.fullmatch(fields[2].strip()))
+
+
+def _coordinate(path: Path, lineno: int, fields: list[str]) -> tuple[int, int]:
+    start, end = fields[1], fields[2]
+    if not (_DIGITS.fullmatch(start) and _DIGITS.fullmatch(end)):
+        raise input_error(
+            path,
+            lineno,
+            f"non-integer coordinates {start!r}, {end!r}",
+            "0-based start and end written as plain digits",
+        )
+    return int(start), int(end)
+
+
+def iter_bed(
+    path: str | os.PathLike, genome: Genome | None = None, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[pd.DataFrame]:
+    """:func:`read_bed` in chunks of up to ``chunk_rows`` rows, read as the file is consumed.
+
+    An empty file raises InputError before any chunk is yielded.
+    """
+    path = Path(path)
     chroms, starts, ends, names = [], [], [], []
     resolved: dict[str, str] = {}
-    with _open_text(path) as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip() or line.startswith(("#", "track", "browser")):
+    seen_data = False
+    total = 0
+    with open_text(path, "BED file") as fh:
+        for lineno, line in text_lines(path, fh):
+            if not line.strip() or _META.match(line):
                 continue
             fields = line.rstrip("\n\r").split("\t")
             if len(fields) < 3:
@@ -48,32 +105,37 @@ def read_bed(path: str | os.PathLike, genome: Genome | None = None) -> pd.DataFr
                     f"malformed BED line {line.strip()[:60]!r}",
                     "tab-separated chrom, start, end",
                 )
-            chrom = fields[0]
-            try:
-                start, end = int(fields[1]), int(fields[2])
-            except ValueError:
-                if not chroms and lineno == 1:  # a header line
-                    continue
-                raise input_error(
-                    path,
-                    lineno,
-                    f"non-integer coordinates {fields[1]!r}, {fields[2]!r}",
-                    "0-based integer start and end",
-                ) from None
+            first = not seen_data
+            seen_data = True
+            if first and _is_header(fields):  # only the first data line may name the columns
+                continue
+            chrom = fields[0].strip()
+            if not chrom:
+                raise input_error(path, lineno, "empty chromosome name", "chrom, start, end")
+            start, end = _coordinate(path, lineno, fields)
             if genome is not None:
                 if chrom not in resolved:
                     resolved[chrom] = genome.resolve(chrom, path, lineno)
                 name = resolved[chrom]
                 genome.check_interval(name, start, end, path, lineno)
                 chrom = name
-            elif start < 0 or end <= start:
+            elif end <= start:
                 raise input_error(path, lineno, f"bad interval {chrom}:{start}-{end}", "0 <= start < end")
             chroms.append(chrom)
             starts.append(start)
             ends.append(end)
             names.append(fields[3] if len(fields) > 3 else f"{chrom}:{start}-{end}")
-    if not chroms:
-        raise InputError(f"{path}: no intervals (empty peak/region file)")
+            if len(chroms) >= chunk_rows:
+                total += len(chroms)
+                yield _frame(chroms, starts, ends, names)
+                chroms, starts, ends, names = [], [], [], []
+    if chroms or not total:
+        if not chroms:
+            raise InputError(f"{path}: no intervals (empty peak/region file)")
+        yield _frame(chroms, starts, ends, names)
+
+
+def _frame(chroms: list, starts: list, ends: list, names: list) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "chrom": chroms,
@@ -82,6 +144,20 @@ def read_bed(path: str | os.PathLike, genome: Genome | None = None) -> pd.DataFr
             "name": names,
         }
     )
+
+
+def read_bed(path: str | os.PathLike, genome: Genome | None = None) -> pd.DataFrame:
+    """Read a BED-like file (BED3+, narrowPeak; gzip allowed) into chrom/start/end/name columns.
+
+    Every line is validated (coordinates as plain digits, start < end, chromosome known to
+    ``genome`` and end within it); the first bad line raises :class:`InputError` naming file and
+    line. ``track``/``browser``/``#`` lines are skipped, and so is a first line whose coordinate
+    fields are words (``chrom start end``); any other line with a bad coordinate is an error,
+    never a silently dropped header. Chromosome names are translated to the genome's
+    (``1`` -> ``chr1``). Order is kept.
+    """
+    chunks = list(iter_bed(path, genome))
+    return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
 
 
 def centred_starts(starts: np.ndarray, ends: np.ndarray, length: int) -> np.ndarray:
