@@ -69,7 +69,10 @@ def parse_regions(items: tuple[str, ...], genome: Genome, key: str) -> dict[str,
             continue
         path = Path(text)
         if text and path.is_file():
-            bed = read_bed(path, genome)
+            try:
+                bed = read_bed(path, genome)
+            except InputError as err:
+                raise InputError(f"config windows.{key}: {err}") from None
             for chrom, start, end in zip(bed["chrom"], bed["start"], bed["end"]):
                 out[chrom].append((int(start), int(end)))
             continue

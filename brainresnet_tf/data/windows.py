@@ -89,6 +89,10 @@ class WindowSpec:
                 inside = inside and value < hi
             if not math.isfinite(value) or not inside:
                 raise bad(key, value, expected)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            raise bad("seed", self.seed, "a whole number >= 0")
+        if not isinstance(self.gc_matched, (bool, np.bool_)):
+            raise bad("gc_matched", self.gc_matched, "true or false")
         if self.valid_fraction + self.test_fraction >= 1:
             raise InputError(
                 "config windows.valid_fraction + windows.test_fraction must leave sequence for "

@@ -114,6 +114,8 @@ def open_indexed_fasta(path: Path, notes: list[str] | None = None) -> pyfaidx.Fa
     if kind == "plain" and gz_name:
         raise InputError(f"{path}: named {path.suffix} but not compressed: rename it without {path.suffix}")
     fai = Path(f"{path}.fai")
+    if fai.is_symlink() and not fai.exists():  # never replace a user's link with a file
+        raise _unwritable(path, fai, f"it is a link to {os.readlink(fai)}, which does not exist")
     if fai.exists():
         fasta = _open_fasta(path)
         problem = _index_problem(fasta)
@@ -129,7 +131,10 @@ def open_indexed_fasta(path: Path, notes: list[str] | None = None) -> pyfaidx.Fa
     problem = _index_problem(fasta)
     if problem is not None:
         fasta.close()
-        raise InputError(f"{path}: its freshly built index does not match it ({problem})")
+        raise InputError(
+            f"{path}: cannot index FASTA reliably ({problem}): blank lines or lines of uneven "
+            "length inside a record? rewrap it, e.g. seqkit seq -w 60"
+        )
     return fasta
 
 
@@ -153,14 +158,19 @@ def _build_index(path: Path, fai: Path, bgzf: bool) -> None:
                     pyfaidx.Faidx(str(path), indexname=str(tmp_fai), gzi_indexname=str(tmp_gzi)).close()
             else:
                 pyfaidx.Faidx(str(path), indexname=str(tmp_fai)).close()
-    except PermissionError:
-        raise InputError(
-            f"{path}: the FASTA has no valid index and {fai.name} cannot be written beside it "
-            f"(folder not writable); index it where you may write (samtools faidx) and put the "
-            f".fai next to the FASTA, or copy the FASTA to a writable folder"
-        ) from None
     except Exception as err:  # noqa: BLE001  (pyfaidx raises many types; each becomes one line)
-        raise _index_error(path, err) from None
+        if not isinstance(err, PermissionError) and "writable" not in str(err):
+            raise _index_error(path, err) from None
+        raise _unwritable(path, fai, "folder not writable") from None
+
+
+def _unwritable(path: Path, fai: Path, why: str) -> InputError:
+    state = "has no index" if not fai.exists() else f"has an index ({fai.name}) that does not match it"
+    return InputError(
+        f"{path}: the FASTA {state} and {fai.name} cannot be written beside it ({why}); index it "
+        "where you may write (samtools faidx) and put the .fai next to the FASTA, or copy the FASTA "
+        "to a writable folder"
+    )
 
 
 def _index_error(path: Path, err: BaseException) -> InputError:
@@ -190,6 +200,12 @@ def _index_error(path: Path, err: BaseException) -> InputError:
         return InputError(f"{path}: record name {text.split(' ', 2)[-1]} appears more than once")
     if isinstance(err, OSError) and getattr(err, "strerror", None):
         return InputError(f"{path}: cannot read FASTA ({err.strerror})")
+    if "Unhandled exception during fasta indexing" in text:
+        entry = text.split("at entry", 1)[-1].split("Please report")[0].strip()
+        return InputError(
+            f"{path}: cannot index FASTA: record {entry} is malformed (blank lines inside or after "
+            "it, or a repeated name?)"
+        )
     return InputError(f"{path}: cannot index FASTA ({type(err).__name__}: {text[:200]})")
 
 
@@ -239,11 +255,10 @@ def _index_problem(fasta: pyfaidx.Fasta) -> str | None:
 
 
 def _names_record(header: bytes, name: str) -> bool:
-    key = name.encode("utf-8", errors="replace")
-    if not header.startswith(b">" + key):
-        return False
-    rest = header[len(key) + 1 :]
-    return not rest or rest[:1].isspace()
+    """Whether a header line names ``name`` the way pyfaidx reads names (first word)."""
+    text = header.decode("utf-8", errors="replace").rstrip("\r")
+    words = text[1:].split() if text.startswith(">") else []
+    return bool(words) and words[0] == name
 
 
 class Genome:

@@ -3,10 +3,8 @@ that turns an interval into a model-sized window centred on it."""
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import pandas as pd
 
 from brainresnet_tf.errors import InputError, input_error
 from brainresnet_tf.io.genome import Genome
+from brainresnet_tf.io.text import open_text, text_lines
 
 PEAK_SUFFIXES = (".bed", ".narrowpeak", ".broadpeak", ".bed.gz", ".narrowpeak.gz", ".broadpeak.gz")
 
@@ -23,43 +22,6 @@ _DIGITS = re.compile(r"[0-9]+")
 _WORD = re.compile(r"[A-Za-z_]{2,}[A-Za-z0-9_.]*")
 _META = re.compile(r"(#|track(\s|$)|browser(\s|$))")
 CHUNK_ROWS = 100_000
-
-
-def open_text(path: str | os.PathLike, what: str = "file"):
-    """A text handle on a plain or gzipped file; a clear InputError when it cannot be read as text.
-
-    Lines are decoded as UTF-8 lazily: iterate through :func:`text_lines`, which turns a decoding
-    or decompression failure into an InputError naming the line.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: {what} not found")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a {what}")
-    try:
-        with open(path, "rb") as fh:
-            gzipped = fh.read(2) == b"\x1f\x8b"
-        if gzipped:
-            return gzip.open(path, "rt", encoding="utf-8")
-        return open(path, encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"{path}: cannot read {what} ({err.strerror or err})") from None
-
-
-def text_lines(path: Path, fh) -> Iterator[tuple[int, str]]:
-    """(line number, line) of an open text handle; undecodable or corrupt input is an InputError."""
-    lineno = 0
-    try:
-        for lineno, line in enumerate(fh, start=1):
-            if "\x00" in line:
-                raise input_error(path, lineno, "binary data (NUL bytes)", "a text file")
-            yield lineno, line
-    except UnicodeDecodeError:
-        raise input_error(
-            path, lineno + 1, "not UTF-8 text (a binary file, or UTF-16?)", "plain or gzipped text"
-        ) from None
-    except (OSError, EOFError, zlib.error) as err:
-        raise input_error(path, lineno + 1, f"cannot read: corrupt or truncated gzip ({err})") from None
 
 
 def _is_header(fields: list[str]) -> bool:
@@ -76,6 +38,8 @@ def _coordinate(path: Path, lineno: int, fields: list[str]) -> tuple[int, int]:
             f"non-integer coordinates {start!r}, {end!r}",
             "0-based start and end written as plain digits",
         )
+    if len(start) > 18 or len(end) > 18:  # beyond any genome, and past what int64 holds
+        raise input_error(path, lineno, f"coordinate {max(start, end, key=len)} is too large")
     return int(start), int(end)
 
 

@@ -1,8 +1,14 @@
 """Region and fraction splits: parsing, no window straddling or sharing context across splits,
 errors that name the keys to change, and the real one-chromosome hg38 segment split by region."""
 
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from brainresnet_tf.data.splits import DROPPED, TEST, TRAIN, VALID, bin_splits, parse_regions, split_layout
 from brainresnet_tf.data.targets import Profile
@@ -190,3 +196,75 @@ def test_real_hg38_segment_split_by_regions(real_data, tmp_path):
     # tiny data is warned about, with the numbers and what to change
     assert any(n.startswith(f"warning: only {(table.split_code == 0).sum()} training windows") for n in notes)
     assert any(n.startswith("warning: few test positives (GM12878 5;") for n in notes)
+
+
+# -- property tests: any spec value or region text is accepted validly or refused with our error ------
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+    st.lists(st.integers(), max_size=2),
+)
+_SCALARS = [
+    "bin_size",
+    "context",
+    "min_overlap",
+    "target",
+    "negative_ratio",
+    "gc_matched",
+    "max_n_fraction",
+    "signal_quantile",
+    "valid_fraction",
+    "test_fraction",
+    "block_size",
+    "seed",
+]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(fields=st.dictionaries(st.sampled_from(_SCALARS), _VALUES, max_size=3))
+def test_window_spec_any_values(fields):
+    try:
+        spec = WindowSpec(**fields)
+    except InputError:
+        return
+    assert spec.bin_size >= 1 and spec.context >= 1 and spec.negative_ratio >= 0
+    assert 0 <= spec.valid_fraction + spec.test_fraction < 1
+    np.random.default_rng(spec.seed)  # usable as it is
+
+
+_REGION_TEXT = st.one_of(
+    st.builds(
+        lambda c, a, b, comma: f"{c}:{a:,}-{b:,}" if comma else f"{c}:{a}-{b}",
+        st.sampled_from(["chr1", "chr2", "1", "chrZ", ""]),
+        st.integers(-5, 6000),
+        st.integers(-5, 6000),
+        st.booleans(),
+    ),
+    st.sampled_from(["chr1", "chr2", "2", "chr1:", ":1-2", "chr1:1-", "chr1:1-2-3", "a/b.bed", "."]),
+    st.text(max_size=20),
+)
+
+
+@lru_cache(maxsize=1)
+def _fuzz_genome():
+    folder = Path(tempfile.mkdtemp(prefix="splitfuzz"))
+    return Genome(
+        write_fasta(folder / "g.fa", {"chr1": "ACGT" * 1250, "chr2": "ACGT" * 750}), cache_dir=folder
+    )
+
+
+@settings(max_examples=2000, deadline=None)
+@given(items=st.lists(_REGION_TEXT, max_size=3), key=st.sampled_from(["valid_regions", "test_regions"]))
+def test_parse_regions_any_text(items, key):
+    g = _fuzz_genome()
+    try:
+        got = parse_regions(tuple(items), g, key)
+    except InputError as err:
+        assert f"windows.{key}" in str(err)
+        return
+    for chrom, ivs in got.items():
+        assert all(0 <= s < e <= g.chrom_sizes[chrom] for s, e in ivs)
+        assert all(a[1] < b[0] for a, b in zip(ivs, ivs[1:]))  # merged, sorted
