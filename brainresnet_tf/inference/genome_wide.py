@@ -82,7 +82,7 @@ def _identity(path: Path | None) -> dict | None:
 
 
 def predict_genome_wide(
-    model: keras.Model,
+    model: keras.Model | Predictor,
     meta: ModelMeta,
     genome: Genome,
     out_dir: str | os.PathLike,
@@ -94,6 +94,8 @@ def predict_genome_wide(
     log: Callable[[str], None] | None = None,
 ) -> GenomeWideResult:
     """Predict every bin of ``chroms`` and write ``<out_dir>/<profile>.bw`` (resumable).
+
+    ``model`` may be a :class:`Predictor` already traced (several runs with one model).
 
     ``log`` gets one line per chromosome (finished, or found finished by an earlier run) and
     one when partial results of another model or genome are discarded.
@@ -127,7 +129,7 @@ def predict_genome_wide(
     resumed = [c for c in names if c not in todo]
     if resumed:
         say(f"resuming: {len(resumed)} chromosomes already predicted ({', '.join(resumed[:5])}...)")
-    predictor = Predictor(model)
+    predictor = model if isinstance(model, Predictor) else Predictor(model)
     total = sum(bin_count(genome.chrom_sizes[c], bin_size) for c in todo)
     bar = tqdm(total=total, unit="win", unit_scale=True, desc="genome-wide", disable=not progress)
     seconds = 0.0
@@ -165,17 +167,20 @@ def _predict_chromosome(
     starts = window_starts(bin_count(size, bin_size), bin_size, length)
     lower, upper = np.zeros(batch_size, np.int64), np.full(batch_size, size, np.int64)
 
-    def batches() -> Iterator[tuple[int, np.ndarray]]:
+    def batches() -> Iterator[tuple[int, int, np.ndarray]]:
         for lo in range(0, len(starts), batch_size):
             part = starts[lo : lo + batch_size]
-            yield lo, gather_windows(seg, part, length, lower[: len(part)], upper[: len(part)])
+            n = len(part)
+            if n < batch_size:  # the short last batch is padded: one traced shape for the model
+                part = np.concatenate([part, np.full(batch_size - n, -length, np.int64)])
+            yield lo, n, gather_windows(seg, part, length, lower, upper)
 
     out = None
-    for lo, codes in prefetch(batches(), depth=4):
+    for lo, n, codes in prefetch(batches(), depth=4):
         preds = predictor(codes)
         if out is None:
             out = np.empty((len(starts), preds.shape[1]), np.float32)
-        out[lo : lo + len(codes)] = preds
-        bar.update(len(codes))
+        out[lo : lo + n] = preds[:n]
+        bar.update(n)
     seg = None  # unmapped: its pages leave memory
     return out if out is not None else np.zeros((0, 0), np.float32)
