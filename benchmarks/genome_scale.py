@@ -82,14 +82,15 @@ def write_genome(cache: Path, scale: float, seed: int = 0) -> tuple[Path, dict[s
             offset += len(header)
             fai.append(f"{name}\t{size}\t{offset}\t{LINE}\t{LINE + 1}\n")
             n_edge = min(10_000, size // 10)
-            centre = (size // 2 - size // 66, size // 2 + size // 66) if name in MAIN else (0, 0)
+            gaps = [(0, n_edge), (size - n_edge, size)]  # N at the ends, and a central block
+            if name in MAIN:
+                gaps.append((size // 2 - size // 66, size // 2 + size // 66))
             for lo in range(0, size, chunk_lines * LINE):
                 hi = min(lo + chunk_lines * LINE, size)
                 seq = letters[rng.integers(0, 4, hi - lo, dtype=np.uint8)]
-                pos = np.arange(lo, hi)
-                seq[(pos < n_edge) | (pos >= size - n_edge) | ((pos >= centre[0]) & (pos < centre[1]))] = ord(
-                    "N"
-                )
+                for a, b in gaps:
+                    if a < hi and b > lo:
+                        seq[max(a, lo) - lo : min(b, hi) - lo] = ord("N")
                 full = (hi - lo) // LINE
                 block = np.empty((full, LINE + 1), np.uint8)
                 block[:, :LINE] = seq[: full * LINE].reshape(full, LINE)
