@@ -54,6 +54,7 @@ class TrainResult:
     history: pd.DataFrame
     out_dir: Path
     best_epoch: int
+    resumed_from: int | None = None  # the checkpoint's epoch when --resume continued a run
 
 
 def choose_strategy(name: str = "auto") -> tf.distribute.Strategy:
@@ -346,7 +347,7 @@ def train_model(
         bin_size=table.bin_size,
         target=config.windows.target,
         arch=arch,
-        genome=str(config.genome.fasta or ""),
+        genome=str(Path(config.genome.fasta).resolve()) if config.genome.fasta else "",
         cell_types=[p.cell_type for p in config.profiles],
         assays=[p.assay for p in config.profiles],
         extra={
@@ -358,7 +359,14 @@ def train_model(
     )
     if chief:
         save_model(best, out_dir / "model.keras", meta)
-    return TrainResult(best, meta, pd.DataFrame(checkpointer.state["history"]), out_dir, best_epoch)
+    return TrainResult(
+        best,
+        meta,
+        pd.DataFrame(checkpointer.state["history"]),
+        out_dir,
+        best_epoch,
+        resumed_from=state["epoch"] if state else None,
+    )
 
 
 def evaluate_model(

@@ -27,9 +27,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Load the config and compare."""
-    from brainresnet_tf.train.config import load_config, parse_overrides
+    from brainresnet_tf.train.config import check_files, load_config, parse_overrides
 
     config = load_config(args.config, parse_overrides(args.set))
+    check_files(config)
     run_compare_transfer(
         config,
         Path(args.extractor) if args.extractor else None,

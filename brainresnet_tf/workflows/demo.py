@@ -81,6 +81,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/demo", help="output directory")
     p.add_argument("--quick", action="store_true", help="small data and model (about 6 min on 2 cores)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--overwrite", action="store_true", help="replace a demo already in --out")
     add_config_args(p)
     return p
 
@@ -95,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         config_path=args.config,
         overrides=parse_overrides(args.set),
+        overwrite=args.overwrite,
     )
     return 0
 
@@ -105,18 +107,26 @@ def run_demo(
     seed: int = 0,
     config_path: str | None = None,
     overrides: dict[str, Any] | None = None,
+    overwrite: bool = False,
 ) -> pd.DataFrame:
     """Synthetic genome -> ResNet and baseline -> ``metrics.tsv``, curves and a printed table."""
     import yaml
 
     from brainresnet_tf.data.synthetic import generate_synthetic_dataset
+    from brainresnet_tf.errors import InputError
     from brainresnet_tf.io.atomic import write_text
     from brainresnet_tf.train.config import load_config
     from brainresnet_tf.train.evaluation import mean_metric
+    from brainresnet_tf.train.run_dir import existing_run
     from brainresnet_tf.workflows.train import run_train
 
     t0 = time.time()
     out = out.resolve()
+    user = load_config(config_path, overrides).source and yaml.safe_load(Path(config_path).read_text())
+    if existing_run(out) and not overwrite:  # before minutes of work, not after
+        raise InputError(
+            f"{out} already holds a demo run: add --overwrite to replace it, or give another --out"
+        )
     size = DEMO_GENOME["quick" if quick else "full"]
     print(
         f"[demo] generating a synthetic genome ({size['n_chroms']} x {size['chrom_length']:,} bp) "
@@ -136,8 +146,7 @@ def run_demo(
     config_dict = demo_config_dict(out / "data", profiles, quick, out)
     config_file = out / "config.yaml"
     write_text(config_file, yaml.safe_dump(config_dict, sort_keys=False))
-    if config_path:  # a user's config refines the demo's
-        user = yaml.safe_load(Path(config_path).read_text()) or {}
+    if user:  # a user's config (validated above) refines the demo's
         for section, values in user.items():
             if isinstance(values, dict):
                 config_dict.setdefault(section, {}).update(values)
@@ -145,7 +154,7 @@ def run_demo(
                 config_dict[section] = values
         write_text(config_file, yaml.safe_dump(config_dict, sort_keys=False))
     config = load_config(config_file, overrides)
-    metrics = run_train(config, with_baseline=True)
+    metrics = run_train(config, with_baseline=True, overwrite=overwrite)
     test = metrics[(metrics["split"] == "test") & (metrics["model"] == "resnet")]
     auroc = mean_metric(test, "auroc")
     demo_variant_check(
