@@ -73,6 +73,12 @@ class _QuietLoader(importlib.abc.Loader):
         with filtered_stderr():
             self.loader.exec_module(module)
             module.config.list_physical_devices("GPU")  # the CUDA probe, once, while captured
+        module.get_logger().addFilter(_drop_retracing_hints)
+
+
+def _drop_retracing_hints(record) -> bool:
+    """TensorFlow's "triggered tf.function retracing" hint: about our code, nothing a user can act on."""
+    return "triggered tf.function retracing" not in record.getMessage()
 
 
 class _QuietFinder(importlib.abc.MetaPathFinder):

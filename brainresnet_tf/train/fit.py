@@ -377,6 +377,7 @@ def evaluate_model(
     name: str,
     splits: tuple[str, ...] = ("valid", "test"),
     batch_size: int = 128,
+    progress: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """Long-format metrics (model, profile, split, ...) and (labels, predictions) per split."""
     frames, preds = [], {}
@@ -385,7 +386,7 @@ def evaluate_model(
         source = WindowSource(genome, table.of_split(split))
         if len(source) == 0:
             continue
-        y_true, y_pred = predict_source(predictor, source, batch_size)
+        y_true, y_pred = predict_source(predictor, source, batch_size, progress=progress)
         preds[split] = (y_true, y_pred)
         frame = profile_metrics(y_true, y_pred, meta.profiles, meta.target)
         frame.insert(0, "split", split)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from brainresnet_tf.inference.attribution import AttributionSpec
 
-from brainresnet_tf.workflows.common import check_output, positive_int
+from brainresnet_tf.workflows.common import bars, check_output, positive_int
 
 NAME = "attribute"
 
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         args.out,
         attribution_spec(args),
         args.npz,
-        progress=not args.no_progress,
+        progress=bars(not args.no_progress),
     )
     return 0
 

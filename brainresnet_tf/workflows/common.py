@@ -111,3 +111,21 @@ def check_output(
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"{flag} {out}: cannot write in {parent} (permission denied)")
     return out
+
+
+def bars(requested: bool = True) -> bool:
+    """Progress bars only on a terminal: in logs and pipes their ``\\r`` updates are junk, so the
+    commands print plain per-epoch or per-step lines there instead."""
+    import sys
+
+    return requested and sys.stderr.isatty() and sys.stdout.isatty()
+
+
+def for_terminal(config):
+    """``config`` with ``training.progress`` off when output is not a terminal (Keras then prints
+    one line per epoch instead of a redrawn bar)."""
+    import dataclasses
+
+    if config.training.progress and not bars():
+        return dataclasses.replace(config, training=dataclasses.replace(config.training, progress=False))
+    return config

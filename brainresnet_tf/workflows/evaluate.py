@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from brainresnet_tf.workflows.common import add_config_args, say
+from brainresnet_tf.workflows.common import add_config_args, for_terminal, say
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
     """Load the config and evaluate."""
     from brainresnet_tf.train.config import check_files, load_config, parse_overrides
 
-    config = load_config(run_config_path(args.config, Path(args.model)), parse_overrides(args.set))
+    config = for_terminal(
+        load_config(run_config_path(args.config, Path(args.model)), parse_overrides(args.set))
+    )
     check_files(config)
     run_evaluate(config, Path(args.model), Path(args.out) if args.out else None, args.baseline)
     return 0
@@ -73,7 +75,7 @@ def run_evaluate(config: Config, model_path: Path, out: Path | None, baseline: s
     table = prepare_windows(config, genome, table_dir, progress=config.training.progress)
     _check_compatible(meta, table, model_path)
     frames, preds = [], {}
-    metrics, p = evaluate_model(model, meta, genome, table, meta.arch)
+    metrics, p = evaluate_model(model, meta, genome, table, meta.arch, progress=config.training.progress)
     frames.append(metrics)
     preds[meta.arch] = p
     if baseline:
@@ -83,7 +85,9 @@ def run_evaluate(config: Config, model_path: Path, out: Path | None, baseline: s
         else:
             b_model, b_meta = load_model(Path(baseline))
             _check_compatible(b_meta, table, Path(baseline))
-        metrics, p = evaluate_model(b_model, b_meta, genome, table, "baseline")
+        metrics, p = evaluate_model(
+            b_model, b_meta, genome, table, "baseline", progress=config.training.progress
+        )
         frames.append(metrics)
         preds["baseline"] = p
     all_metrics = pd.concat(frames, ignore_index=True)

@@ -18,7 +18,7 @@ import numpy as np
 
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.workflows.attribute import add_attribution_args
-from brainresnet_tf.workflows.common import check_output, positive_int
+from brainresnet_tf.workflows.common import bars, check_output, positive_int
 
 NAME = "motifs"
 
@@ -153,6 +153,7 @@ def run_motifs(
     from brainresnet_tf.models.saving import genome_path_for, load_model
 
     quiet = not progress
+    progress = bars(progress)  # bars only on a terminal; the [motifs] lines print either way
     if not regions and not top_k:
         raise InputError("give --regions (BED files) and/or --top-k N")
     t_start = time.time()

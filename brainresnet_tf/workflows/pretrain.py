@@ -6,7 +6,13 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from brainresnet_tf.workflows.common import add_config_args, add_run_dir_args, overrides_from, say
+from brainresnet_tf.workflows.common import (
+    add_config_args,
+    add_run_dir_args,
+    for_terminal,
+    overrides_from,
+    say,
+)
 
 if TYPE_CHECKING:
     from brainresnet_tf.train.config import Config
@@ -27,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     """Load the config and pre-train."""
     from brainresnet_tf.train.config import check_files, load_config
 
-    config = load_config(args.config, overrides_from(args))
+    config = for_terminal(load_config(args.config, overrides_from(args)))
     check_files(config)
     run_pretrain(config, resume=args.resume, overwrite=args.overwrite)
     return 0
@@ -62,7 +68,9 @@ def _pretrain(config: Config, resume: bool) -> Path:
     result = train_model(config, genome, table, out, arch="resnet", resume=resume, log=say)
     if not is_chief(config.training.strategy):  # the chief evaluates and writes the extractor
         return out / "extractor.keras"
-    metrics, _ = evaluate_model(result.model, result.meta, genome, table, "compendium")
+    metrics, _ = evaluate_model(
+        result.model, result.meta, genome, table, "compendium", progress=config.training.progress
+    )
     write_table(metrics, out / "metrics.tsv")
     path = out / "extractor.keras"
     save_extractor(result.model, path, result.meta)

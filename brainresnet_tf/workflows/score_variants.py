@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from brainresnet_tf.io.vcf import VariantStats
 
-from brainresnet_tf.workflows.common import check_output, positive_int
+from brainresnet_tf.workflows.common import bars, check_output, positive_int
 
 NAME = "score-variants"
 
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         strict=args.strict,
         region=args.region,
-        progress=not args.no_progress,
+        progress=bars(not args.no_progress),
     )
     return 0
 

@@ -6,7 +6,13 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from brainresnet_tf.workflows.common import add_config_args, add_run_dir_args, overrides_from, say
+from brainresnet_tf.workflows.common import (
+    add_config_args,
+    add_run_dir_args,
+    for_terminal,
+    overrides_from,
+    say,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     overrides = overrides_from(args)
     if args.arch:
         overrides["model.arch"] = args.arch
-    config = load_config(args.config, overrides)
+    config = for_terminal(load_config(args.config, overrides))
     check_files(config)  # before TensorFlow loads: a wrong path answers in a second
     run_train(
         config,
@@ -106,7 +112,9 @@ def _train_and_report(config: Config, resume: bool, with_baseline: bool, chief: 
         print(f"[train] {arch}: {result.model.count_params():,} parameters, best epoch {result.best_epoch}")
         if not chief:
             continue
-        metrics, p = evaluate_model(result.model, result.meta, genome, table, arch)
+        metrics, p = evaluate_model(
+            result.model, result.meta, genome, table, arch, progress=config.training.progress
+        )
         frames.append(metrics)
         preds[arch] = p
         histories[arch] = result.history
