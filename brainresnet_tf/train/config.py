@@ -208,7 +208,12 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
         if "=" not in item:
             raise InputError(f"--set {item!r}: expected KEY=VALUE, e.g. training.epochs=3")
         key, value = item.split("=", 1)
-        out[key.strip()] = yaml.safe_load(value)
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise InputError(
+                f"--set {item!r}: the value is not valid YAML (quote strings: key='a,b')"
+            ) from None
     return out
 
 
