@@ -35,7 +35,7 @@ from brainresnet_tf.io.atomic import atomic_open
 from brainresnet_tf.io.genome import Genome
 from brainresnet_tf.io.intervals import read_bed
 
-__all__ = ["SPLITS", "WindowSpec", "WindowTable", "build_window_table", "default_chroms"]
+__all__ = ["SPLITS", "WindowSpec", "WindowTable", "build_window_table", "check_spec", "default_chroms"]
 
 _MAIN_CHROM = re.compile(r"^(chr)?([0-9]+|X|Y)$")
 MIN_TRAIN_WINDOWS = 500  # fewer training windows than this draw a warning
@@ -64,42 +64,47 @@ class WindowSpec:
     block_size: int = 1_000_000  # bp per random block (rounded to whole bins)
     seed: int = 0
 
-    def __post_init__(self) -> None:
-        def bad(key: str, value, expected: str) -> InputError:
-            return InputError(f"config windows.{key}: {value!r} is not valid (expected {expected})")
 
-        for key in ("bin_size", "context", "block_size"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise bad(key, value, "a positive whole number of bp")
-        numbers = {
-            "min_overlap": (0.0, 1.0, "a fraction > 0 and <= 1", False),
-            "negative_ratio": (0.0, math.inf, "a number >= 0", True),
-            "max_n_fraction": (0.0, 1.0, "a fraction from 0 to 1", True),
-            "signal_quantile": (0.0, 1.0, "a fraction > 0 and < 1", False),
-            "valid_fraction": (0.0, 1.0, "a fraction from 0 to below 1", True),
-            "test_fraction": (0.0, 1.0, "a fraction from 0 to below 1", True),
-        }
-        for key, (lo, hi, expected, lo_ok) in numbers.items():
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-                raise bad(key, value, expected)
-            inside = (lo <= value if lo_ok else lo < value) and value <= hi
-            if key in ("signal_quantile", "valid_fraction", "test_fraction"):
-                inside = inside and value < hi
-            if not math.isfinite(value) or not inside:
-                raise bad(key, value, expected)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise bad("seed", self.seed, "a whole number >= 0")
-        if not isinstance(self.gc_matched, (bool, np.bool_)):
-            raise bad("gc_matched", self.gc_matched, "true or false")
-        if self.valid_fraction + self.test_fraction >= 1:
-            raise InputError(
-                "config windows.valid_fraction + windows.test_fraction must leave sequence for "
-                f"training (they sum to {self.valid_fraction + self.test_fraction:g})"
-            )
-        if self.target not in ("peaks", "signal"):
-            raise InputError(f"config windows.target: {self.target!r} is not 'peaks' or 'signal'")
+def check_spec(spec: WindowSpec, where: str = "config") -> None:
+    """InputError naming the key when a value of ``spec`` is out of range or of the wrong kind."""
+
+    def bad(key: str, value, expected: str) -> InputError:
+        return InputError(f"{where}: 'windows.{key}' is {value!r}; expected {expected}")
+
+    def number(value) -> bool:
+        return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+
+    for key in ("bin_size", "context", "block_size"):
+        value = getattr(spec, key)
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise bad(key, value, "a positive whole number of bp")
+    if spec.context < spec.bin_size:
+        raise bad("context", spec.context, f"at least windows.bin_size ({spec.bin_size})")
+    ranges = {  # key: (low, low allowed, high, high allowed, expected)
+        "min_overlap": (0.0, False, 1.0, True, "a fraction in (0, 1]"),
+        "negative_ratio": (0.0, True, math.inf, False, "a number >= 0"),
+        "max_n_fraction": (0.0, True, 1.0, True, "a fraction in [0, 1]"),
+        "signal_quantile": (0.0, False, 1.0, False, "a fraction in (0, 1)"),
+        "valid_fraction": (0.0, True, 1.0, False, "a fraction in [0, 1)"),
+        "test_fraction": (0.0, True, 1.0, False, "a fraction in [0, 1)"),
+    }
+    for key, (lo, lo_ok, hi, hi_ok, expected) in ranges.items():
+        value = getattr(spec, key)
+        if not number(value) or not math.isfinite(value):
+            raise bad(key, value, expected)
+        if not ((lo <= value if lo_ok else lo < value) and (value <= hi if hi_ok else value < hi)):
+            raise bad(key, value, expected)
+    if spec.valid_fraction + spec.test_fraction >= 1:
+        raise InputError(
+            f"{where}: 'windows.valid_fraction' + 'windows.test_fraction' is "
+            f"{spec.valid_fraction + spec.test_fraction:g}; expected less than 1 (sequence left for training)"
+        )
+    if isinstance(spec.seed, bool) or not isinstance(spec.seed, (int, np.integer)) or spec.seed < 0:
+        raise bad("seed", spec.seed, "a whole number >= 0")
+    if not isinstance(spec.gc_matched, (bool, np.bool_)):
+        raise bad("gc_matched", spec.gc_matched, "true or false")
+    if spec.target not in ("peaks", "signal"):
+        raise bad("target", spec.target, "one of peaks, signal")
 
 
 class WindowTable:
@@ -241,6 +246,19 @@ class WindowTable:
         except (OSError, ValueError, KeyError, EOFError) as err:
             raise InputError(f"{path}: not a window table written by brainresnet ({err})") from None
 
+    def split_description(self, split: str = "test") -> str:
+        """Which chromosomes (and how many windows) a split holds, e.g. for plot titles.
+
+        When the split holds regions of chromosomes rather than whole ones, says so.
+        """
+        rows = self.split_code == SPLITS.index(split)
+        codes = list(dict.fromkeys(self.chrom_code[rows].tolist()))
+        chroms = [self.chrom_names[c] for c in codes]
+        shown = ", ".join(chroms[:4]) + (f" and {len(chroms) - 4} more" if len(chroms) > 4 else "")
+        if shown and "region" in str(self.meta.get("layout", {}).get(split, "")):
+            shown = f"regions of {shown}"
+        return f"{split}: {shown or 'none'} ({int(rows.sum()):,} windows)"
+
     def summary(self) -> pd.DataFrame:
         """Rows and positives per profile in each split (whole numbers)."""
         rows = []
@@ -293,6 +311,7 @@ def build_window_table(
     ``table.meta`` records ``dropped_at_boundaries`` (bins whose context would reach into
     another split) and ``layout`` (what each split holds), for :func:`table_notes`.
     """
+    check_spec(spec)
     if not profiles:
         raise InputError("no profiles given (expected at least one profile with peaks or bigwig)")
     signal = spec.target == "signal"

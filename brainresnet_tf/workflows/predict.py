@@ -4,10 +4,9 @@ genome-wide tracks (one bigWig per profile at the model's bin resolution)."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from brainresnet_tf.workflows.common import say
+from brainresnet_tf.workflows.common import bars, check_output, positive_int, say
 
 NAME = "predict"
 
@@ -26,7 +25,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     )
     p.add_argument("--chroms", help="with --genome-wide: comma-separated chromosomes (default: 1-22, X, Y)")
     p.add_argument("--out", required=True, help=".tsv or .parquet (streamed); a folder with --genome-wide")
-    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--batch-size", type=positive_int, default=256)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -35,14 +34,12 @@ def run(args: argparse.Namespace) -> int:
     """Check the arguments (before loading TensorFlow), then predict."""
     from brainresnet_tf.errors import InputError
 
-    if args.batch_size < 1:
-        raise InputError(f"--batch-size {args.batch_size}: must be at least 1")
-    progress = not args.no_progress and sys.stdout.isatty()
+    progress = bars(not args.no_progress)
+    inputs = {"--regions": args.regions, "--genome": args.genome, "--model": args.model}
     if args.genome_wide:
         if args.regions:
             raise InputError("--regions and --genome-wide: give one of them")
-        if Path(args.out).is_file():
-            raise InputError(f"--out {args.out}: is a file; --genome-wide writes a folder of bigWigs")
+        check_output(args.out, inputs, folder=True)
         chroms = [c.strip() for c in args.chroms.split(",") if c.strip()] if args.chroms else None
         run_genome_wide(args.model, args.genome, args.out, chroms, args.batch_size, progress)
         return 0
@@ -50,8 +47,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("predict needs --regions BED (or --genome-wide for whole-genome tracks)")
     if args.chroms:
         raise InputError("--chroms goes with --genome-wide")
-    if Path(args.out).resolve() == Path(args.regions).resolve():
-        raise InputError(f"--out {args.out} is the --regions file: choose another output path")
+    check_output(args.out, inputs)
     run_predict(Path(args.model), args.genome, Path(args.regions), Path(args.out), args.batch_size, progress)
     return 0
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from brainresnet_tf.data.splits import DROPPED, TEST, TRAIN, VALID, bin_splits, parse_regions, split_layout
 from brainresnet_tf.data.targets import Profile
-from brainresnet_tf.data.windows import WindowSpec, build_window_table, check_splits, table_notes
+from brainresnet_tf.data.windows import WindowSpec, build_window_table, check_spec, check_splits, table_notes
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.genome import Genome
 from tests.toy_data import write_fasta, write_text
@@ -166,11 +166,13 @@ def test_empty_splits_name_the_keys(genome, tmp_path):
         ("negative_ratio", float("nan")),
     ],
 )
-def test_spec_values_are_checked(field, value):
-    with pytest.raises(InputError, match=rf"windows.{field}"):
-        WindowSpec(**{field: value})
-    with pytest.raises(InputError, match="must leave sequence for training"):
-        WindowSpec(valid_fraction=0.5, test_fraction=0.5)
+def test_spec_values_are_checked(field, value, genome):
+    with pytest.raises(InputError, match=rf"'windows.{field}' is"):
+        check_spec(WindowSpec(**{field: value}))
+    with pytest.raises(InputError, match=rf"'windows.{field}' is"):  # a table is never built from it
+        build_window_table(genome, [Profile("a", peaks="a.bed")], WindowSpec(**{field: value}))
+    with pytest.raises(InputError, match="expected less than 1 \\(sequence left for training\\)"):
+        check_spec(WindowSpec(valid_fraction=0.5, test_fraction=0.5))
 
 
 def test_real_hg38_segment_split_by_regions(real_data, tmp_path):
@@ -226,8 +228,9 @@ _SCALARS = [
 @settings(max_examples=2000, deadline=None)
 @given(fields=st.dictionaries(st.sampled_from(_SCALARS), _VALUES, max_size=3))
 def test_window_spec_any_values(fields):
+    spec = WindowSpec(**fields)
     try:
-        spec = WindowSpec(**fields)
+        check_spec(spec)
     except InputError:
         return
     assert spec.bin_size >= 1 and spec.context >= 1 and spec.negative_ratio >= 0
