@@ -45,6 +45,7 @@ class GenomeWideResult:
     windows: int  # windows predicted in this run (resumed chromosomes not counted)
     seconds: float  # predicting them (not assembling the bigWigs)
     resumed: list[str] = field(default_factory=list)  # chromosomes found finished
+    assemble_seconds: float = 0.0  # writing the bigWigs from the per-chromosome results
 
     @property
     def windows_per_s(self) -> float:
@@ -147,6 +148,7 @@ def predict_genome_wide(
         bar.close()
 
     sizes = {c: genome.chrom_sizes[c] for c in names}
+    t0 = time.perf_counter()
     bigwigs = {}
     for i, profile in enumerate(meta.profiles):
         path = out_dir / f"{_SAFE.sub('_', profile)}.bw"
@@ -155,7 +157,7 @@ def predict_genome_wide(
         )
         bigwigs[profile] = path
     shutil.rmtree(partial)
-    return GenomeWideResult(bigwigs, names, total, seconds, resumed)
+    return GenomeWideResult(bigwigs, names, total, seconds, resumed, time.perf_counter() - t0)
 
 
 def _predict_chromosome(
