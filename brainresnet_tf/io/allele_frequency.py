@@ -146,10 +146,12 @@ def check_af_values(
     bad = np.flatnonzero(bad_text.to_numpy() | outside)
     if len(bad):
         i = int(bad[0])
+        value = series.iloc[i]
+        shown = repr(value) if isinstance(value, str) else str(value)
         raise input_error(
             where,
             first_line + i,
-            f"allele frequency {column}={series.iloc[i]!r} is not a number in [0, 1]",
-            "allele frequencies in [0, 1] (percentages divided by 100)",
+            f"allele frequency {column}={shown} is not a number in [0, 1]",
+            "allele frequencies in [0, 1]; divide percentages by 100",
         )
     return out

@@ -34,8 +34,8 @@ def read_loci(path: str | os.PathLike) -> pd.DataFrame:
     id_col, locus_col, header_seen = 0, 1, False
     loci: dict[str, str] = {}
     for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
+        line = raw.rstrip("\r\n")
+        if not line.strip() or line.lstrip().startswith("#"):
             continue
         fields = [f.strip() for f in line.split(sep)]
         if not header_seen:

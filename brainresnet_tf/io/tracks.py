@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyBigWig
 
 from brainresnet_tf.errors import InputError
@@ -93,18 +94,25 @@ class AnnotationTrack:
             f"track on the variants' genome build, or leave {chrom} variants out of the table"
         )
 
-    def values_at(self, chroms: Sequence[str] | np.ndarray, positions: np.ndarray) -> np.ndarray:
+    def values_at(self, chroms: Sequence[str] | np.ndarray | pd.Series, positions: np.ndarray) -> np.ndarray:
         """Track values (float64) at 0-based ``positions`` on ``chroms``; NaN where not covered."""
-        chroms = np.asarray(chroms, dtype=object)
         positions = np.asarray(positions)
-        if chroms.shape != positions.shape or positions.ndim != 1:
-            raise ValueError("chroms and positions must be 1-d arrays of the same length")
+        if positions.ndim != 1 or len(chroms) != len(positions):
+            raise ValueError("chroms and positions must be 1-d and of the same length")
         if len(positions) and not np.issubdtype(positions.dtype, np.integer):
             raise InputError(f"{self.path}: positions must be integers")
         positions = positions.astype(np.int64)
+        codes, names = pd.factorize(
+            pd.Series(chroms, dtype=object) if not isinstance(chroms, pd.Series) else chroms
+        )
         out = np.full(len(positions), np.nan)
-        for chrom in dict.fromkeys(chroms.tolist()):
-            rows = np.flatnonzero(chroms == chrom)
+        if len(names) == 1:
+            out[:] = self._chrom_values(str(names[0]), positions)
+            return out
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+        for i, chrom in enumerate(names):
+            rows = order[bounds[i] : bounds[i + 1]]
             out[rows] = self._chrom_values(str(chrom), positions[rows])
         return out
 
@@ -132,7 +140,11 @@ class AnnotationTrack:
                 span = self._bw.values(name, lo, hi, numpy=True)
             except RuntimeError as err:
                 raise InputError(f"{self.path}: cannot read {name}:{lo + 1}-{hi} ({err})") from err
-            values[a:b] = np.asarray(span, dtype=np.float64)[unique[a:b] - lo]
+            span = np.asarray(span, dtype=np.float64)
+            if len(span) == hi - lo:
+                values[a:b] = span[unique[a:b] - lo]
+            else:  # pyBigWig gives nothing for a chromosome without any entry: not covered
+                values[a:b] = np.nan
         return values[inverse]
 
 

@@ -66,14 +66,28 @@ def table_columns(path: str | os.PathLike) -> list[str]:
         raise InputError(f"{path}: cannot read a table header ({err})") from err
 
 
+def _shown(value: object) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 def _numeric(values: pd.Series, path: Path, first_line: int, column: str, expected: str) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
     numeric = pd.to_numeric(values, errors="coerce")
-    text = values.astype(str).str.strip()
-    bad = numeric.isna().to_numpy() & values.notna().to_numpy() & ~text.isin(_MISSING_TEXT).to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise input_error(path, first_line + i, f"{column} {values.iloc[i]!r} is not a number", expected)
-    return numeric.to_numpy(dtype=np.float64)
+    failed = numeric.isna().to_numpy() & values.notna().to_numpy()
+    if failed.any():  # empty, ".", "NA" ... are missing values; other text is an error
+        text = values[failed].astype(str).str.strip()
+        bad = np.flatnonzero(failed)[~text.isin(_MISSING_TEXT).to_numpy()]
+        if len(bad):
+            i = int(bad[0])
+            raise input_error(
+                path, first_line + i, f"{column} {_shown(values.iloc[i])} is not a number", expected
+            )
+    return numeric.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values if pd.api.types.is_string_dtype(values) else values.astype(str)
 
 
 def iter_variant_table(
@@ -125,17 +139,20 @@ def _standardise(
     raw: pd.DataFrame, keys: dict[str, str], value_columns: Sequence[str], path: Path, line: int
 ) -> pd.DataFrame:
     out = pd.DataFrame(index=raw.index)
-    out["chrom"] = raw[keys["chrom"]].astype(str)
+    out["chrom"] = _text(raw[keys["chrom"]])
     pos = _numeric(raw[keys["pos"]], path, line, keys["pos"], "a 1-based integer position")
     bad = ~np.isfinite(pos) | (pos < 1) | (pos != np.round(pos))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise input_error(
-            path, line + i, f"bad {keys['pos']} {raw[keys['pos']].iloc[i]!r}", "a 1-based integer position"
+            path,
+            line + i,
+            f"bad {keys['pos']} {_shown(raw[keys['pos']].iloc[i])}",
+            "a 1-based integer position",
         )
     out["pos"] = pos.astype(np.int64)
     for key in ("id", "ref", "alt"):
-        out[key] = raw[keys[key]].astype(str) if key in keys else "."
+        out[key] = _text(raw[keys[key]]) if key in keys else "."
     out["ref"] = out["ref"].str.upper()
     out["alt"] = out["alt"].str.upper()
     for col in value_columns:

@@ -165,7 +165,7 @@ def annotate_table(
             )
             scores_parts.append(chunk[score_column].to_numpy(np.float64))
             for track in tracks:
-                values = track.values_at(chunk["chrom"].to_numpy(object), chunk["pos"].to_numpy() - 1)
+                values = track.values_at(chunk["chrom"], chunk["pos"].to_numpy() - 1)
                 track_parts[track.name].append(values)
                 out[track.name] = values
             if af_column is not None:
