@@ -29,9 +29,10 @@ _MISSING_TEXT = ("", ".", "NA", "nan", "NaN", "None")
 
 
 def chrom_key(values: pd.Series | np.ndarray) -> pd.Series:
-    """Chromosome names without a ``chr`` prefix (so ``chr1`` and ``1`` join)."""
+    """Chromosome names without a ``chr`` prefix, ``MT`` as ``M`` (so ``chr1`` and ``1`` join)."""
     s = pd.Series(values).astype(str)
-    return s.where(~s.str.lower().str.startswith("chr"), s.str[3:])
+    s = s.where(~s.str.lower().str.startswith("chr"), s.str[3:])
+    return s.where(s.str.upper() != "MT", "M")
 
 
 def find_key_columns(columns: Sequence[str]) -> dict[str, str]:

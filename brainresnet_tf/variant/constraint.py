@@ -138,6 +138,7 @@ class Annotated:
 
     @property
     def maf(self) -> np.ndarray | None:
+        """Minor allele frequency, or None without allele frequencies."""
         return None if self.af is None else minor_allele_frequency(self.af)
 
 
@@ -179,7 +180,7 @@ def annotate_table(
                 out["AF"], out[MAF] = af, minor_allele_frequency(af)
             if writer is not None:
                 writer.write(out)
-            if log is not None and line > 2:
+            if log is not None:
                 log(f"  {line - 2 + len(chunk):,} variants annotated")
         if writer is not None:
             writer.close(pd.DataFrame(columns=["CHROM", "POS", "ID", "REF", "ALT", score_column]))
@@ -404,6 +405,10 @@ def constraint_analysis(
         raise InputError(f"--alternative {alternative!r}: expected one of {', '.join(ALTERNATIVES)}")
     if not 0 < rare < 0.5:
         raise InputError(f"--rare {rare}: expected a minor allele frequency between 0 and 0.5")
+    reserved = {"CHROM", "POS", "ID", "REF", "ALT", "AF", MAF, score_column}
+    clash = [name for name, _ in tracks if name in reserved]
+    if clash:
+        raise InputError(f"track name {clash[0]!r} is taken by an output column: name it NAME=PATH")
     out = Path(out_dir)
     opened = open_tracks(tracks)
     try:

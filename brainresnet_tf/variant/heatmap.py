@@ -262,6 +262,8 @@ def variant_heatmap(
     """The ``variant-heatmap`` command: heatmap page(s) as PNG and SVG, heatmap.tsv, heatmap.json."""
     if top is not None and top < 1:
         raise InputError(f"--top {top}: expected >= 1")
+    if top is not None and loci is not None:
+        raise InputError("--top and --loci: give one (the locus table already chooses the variants)")
     locus_table = read_loci(loci) if loci is not None else None
     m, info = load_effects(scores, value, locus_table, top, score_column)
     m = arrange(m, cluster, locus_order)

@@ -20,7 +20,7 @@ def test_chunks_keys_and_missing_values(tmp_path):
     assert first["chrom"].tolist() == ["1", "chrX", "1"] and first["ref"].tolist() == ["A"] * 3
     np.testing.assert_allclose(first["score"], [0.5, np.nan, np.nan])
     assert chunks[1][1]["score"].tolist() == [-1e-3]
-    assert chrom_key(["chr1", "1", "CHRX"]).tolist() == ["1", "1", "X"]
+    assert chrom_key(["chr1", "1", "CHRX", "chrM", "MT"]).tolist() == ["1", "1", "X", "M", "M"]
 
 
 @pytest.mark.parametrize(

@@ -151,6 +151,8 @@ def test_constraint_bad_input_is_one_line(tmp_path):
         InputError, match=r"scores\.tsv:9: allele frequency gnomad_af=3\.5 is not a number in \[0, 1\]"
     ):
         constraint_analysis(scores, tmp_path / "o3", [], AlleleFrequencySource(column="gnomad_af"))
+    with pytest.raises(InputError, match="track name 'MAF' is taken by an output column"):
+        constraint_analysis(scores, tmp_path / "o5", [("MAF", bw)])
     with pytest.raises(InputError, match="nothing to test"):
         constraint_analysis(scores, tmp_path / "o4")
     assert not (tmp_path / "o1" / "annotated.tsv").exists()  # nothing half-written

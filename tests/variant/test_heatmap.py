@@ -106,5 +106,7 @@ def test_heatmap_top_and_errors(tmp_path):
         variant_heatmap(scores, tmp_path / "all", rows_per_page=1)
     with pytest.raises(InputError, match="none of the 1 variants of the locus table is in"):
         variant_heatmap(scores, tmp_path / "x", loci=write_text(tmp_path / "l.tsv", "rsX\tcs1\n"))
+    with pytest.raises(InputError, match="--top and --loci: give one"):
+        variant_heatmap(scores, tmp_path / "z", top=3, loci=tmp_path / "l.tsv")
     with pytest.raises(InputError, match="no <profile>_diff columns"):
         variant_heatmap(write_text(tmp_path / "s.tsv", "CHROM\tPOS\tscore\nchr1\t5\t1\n"), tmp_path / "y")
