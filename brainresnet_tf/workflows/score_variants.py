@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from brainresnet_tf.io.vcf import VariantStats
 
+from brainresnet_tf.workflows.common import bars, check_output, positive_int
+
 NAME = "score-variants"
 
 
@@ -21,7 +23,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--genome", required=True, help="FASTA the VCF's REF alleles come from")
     p.add_argument("--vcf", required=True, help="VCF, plain or gzipped")
     p.add_argument("--out", required=True, help="scores .tsv or .parquet (written as it goes)")
-    p.add_argument("--batch-size", type=int, default=256, help="variants per model call")
+    p.add_argument("--batch-size", type=positive_int, default=256, help="variants per model call")
     p.add_argument(
         "--strict",
         action="store_true",
@@ -38,6 +40,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Score the VCF."""
+    check_output(args.out, {"--vcf": args.vcf, "--genome": args.genome, "--model": args.model})
     run_score_variants(
         args.model,
         args.genome,
@@ -46,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         strict=args.strict,
         region=args.region,
-        progress=not args.no_progress,
+        progress=bars(not args.no_progress),
     )
     return 0
 
