@@ -54,7 +54,7 @@ FIELDS = st.one_of(
 )
 
 
-@settings(max_examples=1500, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(st.lists(FIELDS, max_size=4), max_size=8))
 def test_any_text_gives_loci_or_input_error(scratch, rows):
     path = scratch / "l.tsv"
