@@ -13,6 +13,12 @@ carries >= ``min_motifs`` of the cell type's motifs, or any shared motif):
 
 Allelic reads: total ~ Poisson(``depth``), ref reads ~ Binomial(total, true ref fraction);
 significant when a two-sided binomial test against 0.5 (scipy) gives p < ``alpha``.
+
+Allele frequencies (the VCF's ``INFO/AF``, of the ALT allele), as purifying selection shapes them:
+variants that change an element's state (``break``, ``create``) are rare, log10 AF ~ U(-4.5, -1.5);
+``buffered`` and ``neutral`` ones follow a broader spectrum, log10 AF ~ U(-3.5, log10 0.5), with
+ALT the major allele (AF -> 1 - AF) for a fifth of them. They are drawn from their own generator
+(``default_rng([seed, 29])``), so every other output is what it was before AF was added.
 """
 
 from __future__ import annotations
@@ -37,6 +43,10 @@ from brainresnet_tf.io.genome import Genome, encode
 from brainresnet_tf.io.tables import write_table
 
 TRUE_REF_FRACTION = {"break": 0.8, "create": 0.2, "buffered": 0.5, "neutral": 0.5}
+# log10 allele-frequency ranges: state-changing variants are kept rare by purifying selection
+LOG10_AF_RANGE = {"break": (-4.5, -1.5), "create": (-4.5, -1.5)}
+NEUTRAL_LOG10_AF_RANGE = (-3.5, float(np.log10(0.5)))
+_AF_STREAM = 29  # the allele frequencies' own generator: default_rng([seed, 29])
 _BASES = "ACGT"
 
 
@@ -232,6 +242,16 @@ def _neutral_candidates(
     return pd.DataFrame(rows)
 
 
+def simulate_allele_frequencies(rng: np.random.Generator, classes: np.ndarray) -> np.ndarray:
+    """ALT allele frequency per variant of the given classes (see the module docstring)."""
+    classes = np.asarray(classes, dtype=object)
+    lo = np.array([LOG10_AF_RANGE.get(c, NEUTRAL_LOG10_AF_RANGE)[0] for c in classes])
+    hi = np.array([LOG10_AF_RANGE.get(c, NEUTRAL_LOG10_AF_RANGE)[1] for c in classes])
+    af = 10.0 ** rng.uniform(lo, hi)
+    flip = (rng.random(len(classes)) < 0.2) & ~np.isin(classes, list(LOG10_AF_RANGE))
+    return np.where(flip, 1.0 - af, af)
+
+
 def simulate_reads(
     rng: np.random.Generator, true_ref_fraction: np.ndarray, depth: float = 40.0, alpha: float = 0.01
 ) -> pd.DataFrame:
@@ -265,7 +285,8 @@ def make_demo_variants(
     ``chroms`` limits the variants to some chromosomes (e.g. the held-out ones); each class
     count is a maximum (fewer when the genome has fewer candidates). The observed table has
     chrom, pos, ref, alt, variant_id, ref_reads, alt_reads, p_value, significant, and the truth:
-    class, element_id, motif, true_ref_fraction.
+    class, element_id, motif, true_ref_fraction. The VCF's INFO has CLASS and AF (allele
+    frequency of ALT).
     """
     fasta, elements_path, sites_path = dataset_paths(data)
     ct = next((c for c in cell_types if c.name == cell_type), None)
@@ -314,8 +335,9 @@ def make_demo_variants(
         axis=1,
     )
 
+    af = simulate_allele_frequencies(np.random.default_rng([seed, _AF_STREAM]), variants["cls"].to_numpy())
     out_vcf, out_observed = Path(out_vcf), Path(out_observed)
-    _write_vcf(out_vcf, variants, genome, cell_type)
+    _write_vcf(out_vcf, variants.assign(af=af), genome, cell_type)
     write_table(observed, out_observed)
     counts = variants["cls"].value_counts().to_dict()
     return DemoVariants(
@@ -337,11 +359,13 @@ def _write_vcf(path: Path, variants: pd.DataFrame, genome: Genome, cell_type: st
         f"##reference={genome.path.name}",
         f'##INFO=<ID=CLASS,Number=1,Type=String,Description="demo truth for {cell_type}: '
         'break, create, buffered or neutral">',
+        '##INFO=<ID=AF,Number=A,Type=Float,Description="simulated ALT allele frequency: '
+        'state-changing (break, create) variants are rarer, as purifying selection makes them">',
     ]
     lines += [f"##contig=<ID={c},length={n}>" for c, n in genome.chrom_sizes.items()]
     lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")
     lines += [
-        f"{r.chrom}\t{r.pos}\t{r.variant_id}\t{r.ref}\t{r.alt}\t.\tPASS\tCLASS={r.cls}"
+        f"{r.chrom}\t{r.pos}\t{r.variant_id}\t{r.ref}\t{r.alt}\t.\tPASS\tCLASS={r.cls};AF={r.af:.4g}"
         for r in variants.itertuples(index=False)
     ]
     text = "\n".join(lines) + "\n"
