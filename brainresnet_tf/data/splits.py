@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 SPLITS = ("train", "valid", "test")
 TRAIN, VALID, TEST = 0, 1, 2
 DROPPED = 255  # a bin whose context would reach into another split
-_REGION = re.compile(r"([^\s:]+):([0-9][0-9,]*)-([0-9][0-9,]*)")
+REGION = re.compile(r"([^\s:]+):([0-9][0-9,]*)-([0-9][0-9,]*)")  # chrom:start-end
 SPLIT_HINT = (
     "hold out whole chromosomes (windows.valid_chroms / test_chroms), regions "
     "(windows.valid_regions / test_regions: chrom:start-end or a BED file) or random blocks "
@@ -52,7 +52,7 @@ def parse_regions(items: tuple[str, ...], genome: Genome, key: str) -> dict[str,
     out: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for item in items:
         text = str(item).strip()
-        match = _REGION.fullmatch(text)
+        match = REGION.fullmatch(text)
         if match:
             chrom, first, last = match.group(1), match.group(2), match.group(3)
             start, end = int(first.replace(",", "")) - 1, int(last.replace(",", ""))

@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from brainresnet_tf.data.splits import (
     DROPPED,
+    REGION,
     SPLIT_HINT,
     SPLITS,
     TEST,
@@ -105,6 +106,11 @@ def check_spec(spec: WindowSpec, where: str = "config") -> None:
         raise bad("gc_matched", spec.gc_matched, "true or false")
     if spec.target not in ("peaks", "signal"):
         raise bad("target", spec.target, "one of peaks, signal")
+    for key in ("valid_regions", "test_regions"):  # the syntax; chromosomes and files at build time
+        for item in getattr(spec, key):
+            text = str(item).strip()
+            if ":" in text and not REGION.fullmatch(text) and not os.path.isfile(text):
+                raise bad(key, text, "chrom:start-end (1-based, inclusive, e.g. chr2:1-500000) or a BED file")
 
 
 class WindowTable:

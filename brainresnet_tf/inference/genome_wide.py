@@ -30,6 +30,7 @@ from brainresnet_tf.inference.predict import Predictor, prefetch
 from brainresnet_tf.io.atomic import atomic_open, write_json
 from brainresnet_tf.io.bigwig import write_binned_bigwig
 from brainresnet_tf.io.genome import Genome, gather_windows
+from brainresnet_tf.io.identity import file_identity
 from brainresnet_tf.models.saving import ModelMeta
 
 PARTIAL = ".partial"
@@ -75,13 +76,6 @@ def _partial_name(chrom: str) -> str:
     return _SAFE.sub("_", chrom) + ".npy"
 
 
-def _identity(path: Path | None) -> dict | None:
-    if path is None or not Path(path).exists():
-        return None
-    stat = Path(path).stat()
-    return {"path": str(Path(path).resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-
-
 def predict_genome_wide(
     model: keras.Model | Predictor,
     meta: ModelMeta,
@@ -111,9 +105,9 @@ def predict_genome_wide(
         raise InputError(f"model metadata: bin_size {bin_size} is not a positive number of bp")
     partial = out_dir / PARTIAL
     made_by = {
-        "model": _identity(Path(model_path)) if model_path else None,
-        "model_json": _identity(Path(model_path).with_suffix(".json")) if model_path else None,
-        "genome": _identity(genome.path),
+        "model": file_identity(model_path),
+        "model_json": file_identity(Path(model_path).with_suffix(".json")) if model_path else None,
+        "genome": file_identity(genome.path),
         "bin_size": bin_size,
         "input_length": length,
         "profiles": list(meta.profiles),

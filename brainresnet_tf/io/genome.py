@@ -22,6 +22,7 @@ import pyfaidx
 
 from brainresnet_tf.errors import InputError, input_error
 from brainresnet_tf.io.atomic import atomic_open, atomic_path, write_json
+from brainresnet_tf.io.identity import file_identity
 
 ALPHABET = "ACGT"
 N_CODE = 4
@@ -355,8 +356,8 @@ class Genome:
         return out
 
     def _cache_path(self) -> Path:
-        stat = self.path.stat()
-        key = f"{self.path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()
+        ident = file_identity(self.path)
+        key = f"{ident['path']}|{ident['size']}|{ident['mtime_ns']}".encode()
         digest = hashlib.sha1(key).hexdigest()[:12]
         base = self._cache_dir or self.path.parent
         if self._cache_dir is None and not os.access(base, os.W_OK):

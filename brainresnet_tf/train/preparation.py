@@ -9,19 +9,18 @@ rebuilt, and the caller is told which inputs changed.
 from __future__ import annotations
 
 import dataclasses
-import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from brainresnet_tf.data.splits import REGION
 from brainresnet_tf.data.windows import WindowTable, build_window_table, check_splits, table_notes
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.genome import Genome
+from brainresnet_tf.io.identity import file_identity
 from brainresnet_tf.train.config import Config
 
 FINGERPRINT_VERSION = 2  # bump when the way tables are built changes their content
-_REGION = re.compile(r"[^\s:/]+:[0-9][0-9,]*-[0-9][0-9,]*")
 
 
 def open_genome(config: Config) -> Genome:
@@ -29,18 +28,6 @@ def open_genome(config: Config) -> Genome:
     if config.genome.fasta is None:
         raise InputError(f"{config.source or 'config'}: genome.fasta is not set")
     return Genome(config.genome.fasta, config.genome.cache_dir)
-
-
-def file_identity(path: str | os.PathLike | None) -> dict[str, Any] | None:
-    """Path, size and modification time (ns) of a file: what changes when it is replaced."""
-    if path is None:
-        return None
-    path = Path(path)
-    try:
-        stat = path.stat()
-    except OSError:
-        return {"path": str(path), "missing": True}
-    return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
 def resolve_region_files(config: Config) -> Config:
@@ -51,7 +38,7 @@ def resolve_region_files(config: Config) -> Config:
         out = []
         for item in items:
             text = str(item).strip()
-            if not _REGION.fullmatch(text) and not Path(text).is_absolute() and (base / text).is_file():
+            if not REGION.fullmatch(text) and not Path(text).is_absolute() and (base / text).is_file():
                 text = str(base / text)
             out.append(text)
         return tuple(out)

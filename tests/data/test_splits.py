@@ -173,6 +173,8 @@ def test_spec_values_are_checked(field, value, genome):
         build_window_table(genome, [Profile("a", peaks="a.bed")], WindowSpec(**{field: value}))
     with pytest.raises(InputError, match="expected less than 1 \\(sequence left for training\\)"):
         check_spec(WindowSpec(valid_fraction=0.5, test_fraction=0.5))
+    with pytest.raises(InputError, match=r"'windows.test_regions' is 'chr1:1-'; expected chrom:start-end"):
+        check_spec(WindowSpec(test_regions=("chr1:1-",)))
 
 
 def test_real_hg38_segment_split_by_regions(real_data, tmp_path):

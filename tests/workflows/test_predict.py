@@ -84,11 +84,9 @@ def test_predict_argument_errors_are_one_line(tiny_model, tmp_path):
             "--regions and --genome-wide: give one",
         ),
         (("--out", tmp_path / "o.tsv"), "predict needs --regions BED (or --genome-wide"),
-        (("--regions", bed, "--out", bed), "is the --regions file"),
-        (
-            ("--regions", bed, "--out", tmp_path / "o.tsv", "--batch-size", "0"),
-            "--batch-size 0: must be at least 1",
-        ),
+        (("--regions", bed, "--out", bed), "is also the input --regions"),
+        (("--regions", bed, "--out", tmp_path / "o.tsv", "--batch-size", "0"), "0 must be at least 1"),
+        (("--genome-wide", "--out", bed), "is a file; expected a folder"),
     ]:
         done = _cli("--model", model_path, *args, timeout=60)
         assert done.returncode == 2 and message in done.stderr, done.stderr[-500:]
