@@ -115,3 +115,26 @@ def make_tiny_run(tmp_path: Path) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path
+
+
+def edit_windows(seq: str, pos: int, ref: str, alt: str, length: int) -> tuple[str, str]:
+    """Brute-force (ref, alt) windows of a variant by editing the chromosome string: the ref
+    window holds POS at index length // 2; the alt window is the edited string cut at the same
+    start (a deletion filled from downstream), an insertion's d extra bases trimmed d // 2 on the
+    left and the rest on the right; N past the chromosome's ends."""
+    p0, c = pos - 1, length // 2
+    assert seq[p0 : p0 + len(ref)].upper() == ref, (seq[p0 : p0 + len(ref)], ref)
+    edited = seq[:p0] + alt + seq[p0 + len(ref) :]
+    d = len(alt) - len(ref)
+    shift = d // 2 if d > 0 else 0
+    pad = "N" * (2 * length + len(alt))
+
+    def cut(s: str, start: int) -> str:
+        return (pad + s.upper() + pad)[len(pad) + start : len(pad) + start + length]
+
+    return cut(seq, p0 - c), cut(edited, p0 - c + shift)
+
+
+def reverse_complement(seq: str) -> str:
+    """Reverse complement of an ACGTN string."""
+    return seq.translate(str.maketrans("ACGTN", "TGCAN"))[::-1]

@@ -374,7 +374,7 @@ class VariantReader:
             found = (
                 _BASES[codes[off + pos0]]
                 if len(r) == 1
-                else "".join(_BASES[c] for c in codes[off + pos0 : end])
+                else "".join(_BASES[c] for c in codes[off + pos0 : off + end])
             )
             if found != r:
                 message = input_error(
