@@ -252,3 +252,21 @@ def test_indels_match_brute_force_genome_edits_both_strands(genome_seqs, tmp_pat
     summary = json.loads((tmp_path / "s.summary.json").read_text())
     assert "filled from downstream" in summary["window_convention"] and summary["max_indel"] == 50
     assert summary["scored_types"]["del"] == sum(v.kind == "del" for v in variants)
+
+
+def test_duplicate_records_scored_once_counted_and_listed(genome_seqs, tmp_path, tiny_model):
+    """The same CHROM/POS/REF/ALT twice (also as '1' for 'chr1') is scored once; the repeats are
+    counted in the summary and listed in the skipped file."""
+    genome, seqs = genome_seqs
+    rows = some_variants(seqs, 3)
+    again = rows[1].replace("chr1", "1", 1).replace("\tv1\t", "\tv1b\t")
+    vcf = write_vcf(tmp_path / "dup.vcf", [rows[0], rows[1], rows[1], rows[2], again])
+    model, meta, _ = tiny_model
+    stats = score_variants(model, meta, genome, vcf, tmp_path / "d.tsv", progress=False)
+    assert pd.read_csv(tmp_path / "d.tsv", sep="\t")["ID"].tolist() == ["v0", "v1", "v2"]
+    assert stats.scored == 3 and stats.skipped["duplicate"] == 2
+    summary = json.loads((tmp_path / "d.summary.json").read_text())
+    assert summary["skipped"]["duplicate"] == 2 and summary["skipped_total"] == 2
+    skipped = pd.read_csv(tmp_path / "d.skipped.tsv", sep="\t")
+    assert skipped["line"].tolist() == [5, 7] and skipped["ID"].tolist() == ["v1", "v1b"]
+    assert set(skipped["reason"]) == {"duplicate"}
