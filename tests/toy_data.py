@@ -138,3 +138,41 @@ def edit_windows(seq: str, pos: int, ref: str, alt: str, length: int) -> tuple[s
 def reverse_complement(seq: str) -> str:
     """Reverse complement of an ACGTN string."""
     return seq.translate(str.maketrans("ACGTN", "TGCAN"))[::-1]
+
+
+_FRESH = [0]
+
+
+def fresh_file(folder: Path, name: str, data: bytes) -> Path:
+    """``data`` written to a new file in ``folder`` (a unique name per call, ending in ``name``):
+    rewriting one file is ~100x slower on some filesystems (truncation), which property tests
+    running thousands of examples feel."""
+    _FRESH[0] += 1
+    path = Path(folder) / f"{_FRESH[0]}_{name}"
+    path.write_bytes(data)
+    return path
+
+
+def check_read_variants(variants: list, stats, seqs: dict[str, str]) -> None:
+    """What a valid read of a variant file is: every allele on the genome (``seqs``) with its REF,
+    ACGT alleles, left-normalised, typed, each once, and counts that add up."""
+    from brainresnet_tf.io.variants import VARIANT_TYPES, left_normalize, variant_kind
+
+    assert stats.scored == len(variants) == sum(stats.scored_types.values())
+    assert stats.alleles == stats.scored + sum(stats.skipped.values())
+    seen = set()
+    for v in variants:
+        seq = seqs[v.genome_chrom]
+        assert v.ref and v.alt and v.ref != v.alt
+        assert set(v.ref + v.alt) <= set("ACGT")
+        assert 1 <= v.pos and v.pos - 1 + len(v.ref) <= len(seq)
+        assert seq[v.pos - 1 : v.pos - 1 + len(v.ref)].upper() == v.ref
+        assert left_normalize(v.pos - 1, v.ref, v.alt, lambda i, s=seq: s[i].upper()) == (
+            v.pos - 1,
+            v.ref,
+            v.alt,
+        )
+        assert v.kind in VARIANT_TYPES and v.kind == variant_kind(v.ref, v.alt)[0]
+        key = (v.genome_chrom, v.pos, v.ref, v.alt)
+        assert key not in seen
+        seen.add(key)

@@ -15,7 +15,8 @@ What is not scored is never silently dropped: every skipped allele is counted by
 * A position (or a REF) past a chromosome end: skipped and counted (``strict``: an error).
 * SNVs, MNVs, insertions, deletions and other substitutions (``delins``) are scored; an indel or
   MNV that changes more than ``max_indel`` bases, symbolic ALTs (``<DEL>``, ``*``, breakends),
-  ALT ``.`` and alleles with ``N`` are skipped and counted.
+  ALT ``.`` and alleles with ``N`` (also an indel whose anchor base is an N of the genome) are
+  skipped and counted.
 * Alleles are left-normalised against the genome (shared bases trimmed, indels shifted left
   through repeats, as ``bcftools norm -f`` does): a record that was not is normalised and counted
   (``strict``: an error naming the line). Trimming the shared bases that a multi-allelic record
@@ -389,6 +390,10 @@ class VariantReader:
                 kind, changed, npos0 = "snv", 1, pos0
             else:
                 npos0, nr, na = left_normalize(pos0, r, a, lambda i, o=off: _BASES[codes[o + i]])
+                if "N" in nr or "N" in na:  # anchored on an N of the genome (beside a gap)
+                    msg = f"{where}: {nr}>{na} at {chrom}:{npos0 + 1} is anchored on an N; not scored"
+                    self._skip(lineno, fields, shown, "ambiguous", msg)
+                    continue
                 kind, changed = variant_kind(nr, na)
                 if kind != "snv" and changed > self.max_indel:
                     self._skip(

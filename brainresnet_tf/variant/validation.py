@@ -69,8 +69,10 @@ def _first_bad(values: pd.Series, bad: np.ndarray, where: str, col: str, expecte
     rows = np.flatnonzero(bad)
     if len(rows):
         i = int(rows[0])
+        value = values.iloc[i]
+        value = value.item() if isinstance(value, np.generic) else value
         raise InputError(
-            f"{_where_row(where, i)}: column {col!r} has {values.iloc[i]!r} (expected {expected}"
+            f"{_where_row(where, i)}: column {col!r} has {value!r} (expected {expected}"
             f"{f'; {len(rows)} such rows' if len(rows) > 1 else ''})"
         )
 
@@ -94,16 +96,25 @@ def _flag(value) -> bool | None:
         return bool(value)
     if isinstance(value, (int, float, np.integer, np.floating)):
         return bool(value) if value in (0, 1) else None
-    return {"true": True, "false": False, "1": True, "0": False}.get(str(value).strip().lower())
+    text = str(value).strip().lower()
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return bool(number) if number in (0.0, 1.0) else None
 
 
 def _numbers(values: pd.Series, where: str, col: str, minimum: float | None, allow_nan: bool) -> pd.Series:
-    """``values`` as float64; text, and (unless allowed) NaN or values below ``minimum``, are errors."""
+    """``values`` as float64; text, infinities, values beyond 2**53 and (unless allowed) NaN or
+    values below ``minimum`` are errors."""
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     bad = numbers.isna().to_numpy() & (values.notna().to_numpy() | (not allow_nan))
+    bad |= np.isinf(numbers.to_numpy()) | (numbers.abs() > 2.0**53).to_numpy()
     if minimum is not None:
         bad |= (numbers < minimum).to_numpy()
-    expected = "a number" + (f" >= {minimum:g}" if minimum is not None else "")
+    expected = "a finite number" + (f" >= {minimum:g}" if minimum is not None else "")
     _first_bad(values, bad, where, col, expected)
     return numbers
 

@@ -199,7 +199,7 @@ def test_bad_reads_and_positions_name_the_row():
     obs = _observed().astype({"ref_reads": object, "Pos": object})
     obs.loc[2, "ref_reads"] = "many"
     with pytest.raises(
-        InputError, match=r"o\.tsv:4: row 3: column 'ref_reads' has 'many' \(expected a number >= 0"
+        InputError, match=r"o\.tsv:4: row 3: column 'ref_reads' has 'many' \(expected a finite number >= 0"
     ):
         standardize_observed(obs, "o.tsv")
     obs.loc[2, "ref_reads"] = 3
