@@ -117,6 +117,55 @@ def make_tiny_run(tmp_path: Path) -> Path:
     return path
 
 
+def write_bigwig_entries(
+    path: Path, chrom_sizes: dict[str, int], entries: list[tuple[str, int, int, float]]
+) -> Path:
+    """A bigWig of (chrom, start, end, value) intervals (bedGraph-like), sorted for pyBigWig."""
+    import pyBigWig
+
+    order = {c: i for i, c in enumerate(chrom_sizes)}
+    bw = pyBigWig.open(str(path), "w")
+    bw.addHeader(list(chrom_sizes.items()), maxZooms=0)
+    for chrom, start, end, value in sorted(entries, key=lambda e: (order[e[0]], e[1])):
+        bw.addEntries([chrom], [int(start)], ends=[int(end)], values=[float(value)])
+    bw.close()
+    return path
+
+
+def fake_variant_scores(
+    observed: Path, out: Path, profiles: tuple[str, ...] = ("iPSC_neuron_ATAC", "NPC_ATAC"), seed: int = 0
+) -> Path:
+    """A score-variants-like table for the demo variants of ``observed``, from their truth:
+    motif breaks lose (and creations gain) accessibility in the first profile; others ~0."""
+    import pandas as pd
+
+    obs = pd.read_csv(observed, sep="\t", keep_default_na=False)
+    rng = np.random.default_rng(seed)
+    effect = obs["class"].map({"break": -0.5, "create": 0.4, "buffered": -0.05, "neutral": 0.0}).to_numpy()
+    df = pd.DataFrame(
+        {
+            "CHROM": obs["chrom"],
+            "POS": obs["pos"],
+            "ID": obs["variant_id"],
+            "REF": obs["ref"],
+            "ALT": obs["alt"],
+        }
+    )
+    diffs = {}
+    for i, p in enumerate(profiles):
+        ref = rng.uniform(0.3, 0.9, len(obs))
+        diff = (effect if i == 0 else 0.2 * effect) + rng.normal(0, 0.02, len(obs))
+        alt = np.clip(ref + diff, 1e-4, 1 - 1e-4)
+        df[f"{p}_ref"], df[f"{p}_alt"], df[f"{p}_diff"] = ref, alt, alt - ref
+        df[f"{p}_logit_diff"] = np.log(alt / (1 - alt)) - np.log(ref / (1 - ref))
+        diffs[p] = alt - ref
+    mat = np.abs(np.column_stack(list(diffs.values())))
+    df["max_abs_diff"] = mat.max(axis=1)
+    df["max_abs_profile"] = np.array(profiles)[mat.argmax(axis=1)]
+    df.to_csv(out, sep="\t", index=False)
+    return out
+
+
 def edit_windows(seq: str, pos: int, ref: str, alt: str, length: int) -> tuple[str, str]:
     """Brute-force (ref, alt) windows of a variant by editing the chromosome string: the ref
     window holds POS at index length // 2; the alt window is the edited string cut at the same

@@ -21,10 +21,17 @@ Indels, with the same truth rule:
 * ``neutral_indel``: a deletion or insertion of 1-10 bp in background sequence (0.5).
 
 Every record is written left-normalised against the genome (as ``bcftools norm`` would), and the
-indels draw from their own random stream, so the SNVs are those of a demo without indels.
+indels draw from their own random stream (their allele frequencies after the SNVs'), so the
+SNVs, their reads and frequencies are those of a demo without indels.
 
 Allelic reads: total ~ Poisson(``depth``), ref reads ~ Binomial(total, true ref fraction);
 significant when a two-sided binomial test against 0.5 (scipy) gives p < ``alpha``.
+
+Allele frequencies (the VCF's ``INFO/AF``, of the ALT allele), as purifying selection shapes them:
+variants that change an element's state (``break``, ``create``, ``break_del``, ``create_ins``) are
+rare, log10 AF ~ U(-4.5, -1.5); the others follow a broader spectrum, log10 AF ~ U(-3.5, log10 0.5), with
+ALT the major allele (AF -> 1 - AF) for a fifth of them. They are drawn from their own generator
+(``default_rng([seed, 29])``), so every other output is what it was before AF was added.
 """
 
 from __future__ import annotations
@@ -60,6 +67,10 @@ TRUE_REF_FRACTION = {
     "neutral_indel": 0.5,
 }
 INDEL_CLASSES = ("break_del", "create_ins", "buffered_del", "neutral_indel")
+# log10 allele-frequency ranges: state-changing variants are kept rare by purifying selection
+LOG10_AF_RANGE = {c: (-4.5, -1.5) for c in ("break", "create", "break_del", "create_ins")}
+NEUTRAL_LOG10_AF_RANGE = (-3.5, float(np.log10(0.5)))
+_AF_STREAM = 29  # the allele frequencies' own generator: default_rng([seed, 29])
 _BASES = "ACGT"
 
 
@@ -391,6 +402,16 @@ def _sample(rng: np.random.Generator, tables: list[tuple[pd.DataFrame, str, int]
     return parts
 
 
+def simulate_allele_frequencies(rng: np.random.Generator, classes: np.ndarray) -> np.ndarray:
+    """ALT allele frequency per variant of the given classes (see the module docstring)."""
+    classes = np.asarray(classes, dtype=object)
+    lo = np.array([LOG10_AF_RANGE.get(c, NEUTRAL_LOG10_AF_RANGE)[0] for c in classes])
+    hi = np.array([LOG10_AF_RANGE.get(c, NEUTRAL_LOG10_AF_RANGE)[1] for c in classes])
+    af = 10.0 ** rng.uniform(lo, hi)
+    flip = (rng.random(len(classes)) < 0.2) & ~np.isin(classes, list(LOG10_AF_RANGE))
+    return np.where(flip, 1.0 - af, af)
+
+
 def simulate_reads(
     rng: np.random.Generator, true_ref_fraction: np.ndarray, depth: float = 40.0, alpha: float = 0.01
 ) -> pd.DataFrame:
@@ -428,7 +449,8 @@ def make_demo_variants(
     ``chroms`` limits the variants to some chromosomes (e.g. the held-out ones); each class
     count is a maximum (fewer when the genome has fewer candidates; 0 leaves a class out). The
     observed table has chrom, pos, ref, alt, variant_id, ref_reads, alt_reads, p_value,
-    significant, and the truth: class, element_id, motif, true_ref_fraction.
+    significant, and the truth: class, element_id, motif, true_ref_fraction. The VCF's INFO has
+    CLASS and AF (allele frequency of ALT).
     """
     fasta, elements_path, sites_path = dataset_paths(data)
     ct = next((c for c in cell_types if c.name == cell_type), None)
@@ -480,16 +502,22 @@ def make_demo_variants(
             ),
         ],
     )
+    # allele frequencies: the SNVs' drawn first, in their order, so they are what they were
+    af_rng = np.random.default_rng([seed, _AF_STREAM])
     frames = [snvs.assign(_reads=np.arange(len(snvs)))]
     reads = [snv_reads]
+    afs = [simulate_allele_frequencies(af_rng, snvs["cls"].to_numpy())]
     if indel_parts:
         indels = _normalised(pd.concat(indel_parts, ignore_index=True), genome, codes)
         indels = _sorted(indels.drop_duplicates(["chrom", "pos0", "ref", "alt"]), genome)
         indels["true_ref_fraction"] = indels["cls"].map(TRUE_REF_FRACTION)
         reads.append(simulate_reads(irng, indels["true_ref_fraction"].to_numpy(), depth, alpha))
+        afs.append(simulate_allele_frequencies(af_rng, indels["cls"].to_numpy()))
         frames.append(indels.assign(_reads=len(snvs) + np.arange(len(indels))))
     variants = _sorted(pd.concat(frames, ignore_index=True), genome)
-    reads = pd.concat(reads, ignore_index=True).iloc[variants["_reads"].to_numpy()].reset_index(drop=True)
+    rows = variants["_reads"].to_numpy()
+    reads = pd.concat(reads, ignore_index=True).iloc[rows].reset_index(drop=True)
+    af = np.concatenate(afs)[rows]
     variants["pos"] = variants["pos0"] + 1
     variants["variant_id"] = [f"dv{i:05d}" for i in range(len(variants))]
     observed = pd.concat(
@@ -502,7 +530,7 @@ def make_demo_variants(
     )
 
     out_vcf, out_observed = Path(out_vcf), Path(out_observed)
-    _write_vcf(out_vcf, variants, genome, cell_type)
+    _write_vcf(out_vcf, variants.assign(af=af), genome, cell_type)
     write_table(observed, out_observed)
     counts = variants["cls"].value_counts().to_dict()
     return DemoVariants(
@@ -524,18 +552,23 @@ def _write_vcf(path: Path, variants: pd.DataFrame, genome: Genome, cell_type: st
     """VCF 4.2 (gzip when the name ends in .gz)."""
     import gzip
 
+    indels = variants["cls"].isin(INDEL_CLASSES).any()
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [
         "##fileformat=VCFv4.2",
         "##source=brainresnet_tf.synthetic_variants",
         f"##reference={genome.path.name}",
         f'##INFO=<ID=CLASS,Number=1,Type=String,Description="demo truth for {cell_type}: '
-        'break, create, buffered, neutral, break_del, create_ins, buffered_del or neutral_indel">',
+        "break, create, buffered or neutral"
+        + (", or indels: break_del, create_ins, buffered_del, neutral_indel" if indels else "")
+        + '">',
+        '##INFO=<ID=AF,Number=A,Type=Float,Description="simulated ALT allele frequency: '
+        'state-changing (break, create) variants are rarer, as purifying selection makes them">',
     ]
     lines += [f"##contig=<ID={c},length={n}>" for c, n in genome.chrom_sizes.items()]
     lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")
     lines += [
-        f"{r.chrom}\t{r.pos}\t{r.variant_id}\t{r.ref}\t{r.alt}\t.\tPASS\tCLASS={r.cls}"
+        f"{r.chrom}\t{r.pos}\t{r.variant_id}\t{r.ref}\t{r.alt}\t.\tPASS\tCLASS={r.cls};AF={r.af:.4g}"
         for r in variants.itertuples(index=False)
     ]
     text = "\n".join(lines) + "\n"

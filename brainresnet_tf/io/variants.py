@@ -1,7 +1,7 @@
 """Variants from a VCF or a variant table, each allele checked against the genome: one interface.
 
 :class:`VariantReader` streams a text file (plain, gzip or bgzip) line by line; a subclass only
-turns a line into a record (:mod:`brainresnet_tf.io.vcf` for VCF, :mod:`brainresnet_tf.io.variant_tables`
+turns a line into a record (:mod:`brainresnet_tf.io.vcf` for VCF, :mod:`brainresnet_tf.io.allele_tables`
 for BED-like and TSV tables); every check, count and skip lives here, once. One row per ALT
 allele (multi-allelic records are split first); :func:`open_variants` picks the reader.
 
@@ -477,7 +477,7 @@ def open_variants(
     format: str | None = None,
 ) -> VariantReader:
     """The reader for ``path``: VCF, BED-like or TSV table (``format``, or detected)."""
-    from brainresnet_tf.io.variant_tables import VariantTableReader
+    from brainresnet_tf.io.allele_tables import VariantTableReader
     from brainresnet_tf.io.vcf import VcfReader
 
     fmt = format or detect_format(path)

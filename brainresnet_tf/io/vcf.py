@@ -2,7 +2,7 @@
 
 Only the parsing of a VCF line lives here; every check against the genome, the normalisation,
 the counting and the skipping is :class:`brainresnet_tf.io.variants.VariantReader`'s (the same
-for variant tables, :mod:`brainresnet_tf.io.variant_tables`).
+for variant tables, :mod:`brainresnet_tf.io.allele_tables`).
 """
 
 from __future__ import annotations

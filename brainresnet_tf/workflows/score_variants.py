@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from brainresnet_tf.io.vcf import VariantStats
 
+from brainresnet_tf.workflows.common import bars, check_output, positive_int
+
 NAME = "score-variants"
 
 
@@ -36,7 +38,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
         help="input format (default: from the suffix, else the first line)",
     )
     p.add_argument("--out", required=True, help="scores .tsv or .parquet (written as it goes)")
-    p.add_argument("--batch-size", type=int, default=256, help="variants per model call")
+    p.add_argument("--batch-size", type=positive_int, default=256, help="variants per model call")
     p.add_argument(
         "--max-indel",
         type=int,
@@ -60,6 +62,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Score the VCF."""
+    check_output(args.out, {"--vcf": args.vcf, "--genome": args.genome, "--model": args.model})
     run_score_variants(
         args.model,
         args.genome,
@@ -68,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         strict=args.strict,
         region=args.region,
-        progress=not args.no_progress,
+        progress=bars(not args.no_progress),
         max_indel=args.max_indel,
         format=args.format,
     )

@@ -1,10 +1,13 @@
-"""Variant tables: BED-like (0-based start, end) and TSV with a header (1-based pos).
+"""Variants to score from tables: BED-like (0-based start, end) and TSV with a header (1-based pos).
+
+(Score tables, read in chunks by column name, are :mod:`brainresnet_tf.io.variant_table`'s.)
 
 * BED-like: ``chrom, start, end, ref, alt [, id]`` by position when there is no header, with
   ``end = start + len(ref)``; ``track``/``browser``/``#`` lines are skipped.
 * TSV (or ``.csv``): a header line naming the columns (any order, any case, a leading ``#``
-  allowed): ``chrom``; ``pos`` (1-based) or ``start`` (0-based) [and ``end``]; ``ref``;
-  ``alt``; optionally ``id`` (or ``rsid``, ``variant_id``, ``name``). Other columns are ignored.
+  allowed; the names of :data:`brainresnet_tf.io.variant_table.KEY_ALIASES`): ``chrom``;
+  ``pos`` (1-based) or ``start`` (0-based) [and ``end``]; ``ref``; ``alt``; optionally ``id``
+  (or ``rsid``, ``variant_id``). Other columns are ignored.
 
 Alleles are written as in a VCF (an indel with its anchor base: ``pos 100, ref CA, alt C``) or
 with ``-`` for an empty allele (``start 100, end 101, ref A, alt -``; an insertion has
@@ -19,6 +22,7 @@ import re
 
 from brainresnet_tf.errors import InputError, input_error
 from brainresnet_tf.io.genome import Genome
+from brainresnet_tf.io.variant_table import KEY_ALIASES, find_key_columns
 from brainresnet_tf.io.variants import (
     DEFAULT_MAX_INDEL,
     Region,
@@ -27,14 +31,11 @@ from brainresnet_tf.io.variants import (
     parse_position,
 )
 
-_NAMES = {
-    "chrom": ("chrom", "chr", "chromosome", "contig", "seqname", "seqnames"),
-    "pos": ("pos", "position", "pos1", "bp"),
+# chrom, pos, id, ref and alt are named as in every other table we read (io.variant_table);
+# a BED-like table's 0-based coordinates:
+_COORDINATES = {
     "start": ("start", "start0", "chromstart", "chrom_start", "pos0"),
     "end": ("end", "chromend", "chrom_end", "stop"),
-    "ref": ("ref", "reference", "ref_allele"),
-    "alt": ("alt", "alternate", "alt_allele", "alts"),
-    "id": ("id", "rsid", "variant_id", "name", "snp", "snp_id"),
 }
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
@@ -64,11 +65,12 @@ class VariantTableReader(VariantReader):
 
     def _header(self, fields: list[str], lineno: int) -> dict[str, int] | None:
         """Column indices named by a header line, or None when the line is not a header."""
-        names = [f.strip().lstrip("#").strip().lower() for f in fields]
-        found = {
-            key: next((i for i, n in enumerate(names) if n in aliases), None)
-            for key, aliases in _NAMES.items()
-        }
+        names = [f.strip().lstrip("#").strip() for f in fields]
+        keys = find_key_columns(names)
+        found: dict[str, int | None] = {k: names.index(keys[k]) if k in keys else None for k in KEY_ALIASES}
+        lower = [n.lower() for n in names]
+        for key, aliases in _COORDINATES.items():
+            found[key] = next((i for i, n in enumerate(lower) if n in aliases), None)
         if found["chrom"] is None or found["ref"] is None or found["alt"] is None:
             return None
         if found["pos"] is None and found["start"] is None:
