@@ -141,7 +141,14 @@ def fake_variant_scores(
 
     obs = pd.read_csv(observed, sep="\t", keep_default_na=False)
     rng = np.random.default_rng(seed)
-    effect = obs["class"].map({"break": -0.5, "create": 0.4, "buffered": -0.05, "neutral": 0.0}).to_numpy()
+    effect = (
+        obs["class"]
+        .str.replace("_del", "")
+        .str.replace("_ins", "")
+        .str.replace("_indel", "")
+        .map({"break": -0.5, "create": 0.4, "buffered": -0.05, "neutral": 0.0})
+        .to_numpy()
+    )  # indels like the SNVs of their class (break_del as break, ...)
     df = pd.DataFrame(
         {
             "CHROM": obs["chrom"],

@@ -194,8 +194,9 @@ def is_symbolic(alt: str) -> bool:
 
 
 # -- files --------------------------------------------------------------------------------------
-def _open_bytes(path: Path, what: str) -> tuple[io.BufferedReader, io.BufferedIOBase]:
-    """(raw file for progress, line stream): gzip (and bgzip) detected by magic bytes."""
+def _open_bytes(path: Path, what: str = "VCF") -> tuple[io.BufferedReader, io.BufferedIOBase]:
+    """(raw file for progress, line stream): gzip (and bgzip) detected by magic bytes; a path
+    that cannot be opened is an InputError naming ``what`` was expected."""
     try:
         raw = open(path, "rb")
     except IsADirectoryError:

@@ -23,6 +23,7 @@ from brainresnet_tf.io.variants import (
     Variant,
     VariantReader,
     VariantStats,
+    _open_bytes,  # noqa: F401  (io.allele_frequency reads VCF bytes through it)
     parse_position,
 )
 
