@@ -142,6 +142,21 @@ class Annotated:
         return None if self.af is None else minor_allele_frequency(self.af)
 
 
+def variant_track_values(track: AnnotationTrack, chunk: pd.DataFrame) -> np.ndarray:
+    """A track's value per variant: at POS for SNVs and insertions (the anchor base), and the
+    largest value over the bases REF spans for deletions and MNVs (the most constrained base the
+    variant removes or changes); NaN only where no spanned base is covered."""
+    chroms = chunk["chrom"].to_numpy()
+    start = chunk["pos"].to_numpy(np.int64) - 1
+    values = track.values_at(chroms, start)
+    span = chunk["ref"].astype(str).str.len().to_numpy() if "ref" in chunk else np.ones(len(chunk), int)
+    for offset in range(1, int(span.max(initial=1))):
+        rows = np.flatnonzero(span > offset)
+        more = track.values_at(chroms[rows], start[rows] + offset)
+        values[rows] = np.fmax(values[rows], more)
+    return values
+
+
 def annotate_table(
     scores: str | os.PathLike,
     score_column: str,
@@ -166,7 +181,7 @@ def annotate_table(
             )
             scores_parts.append(chunk[score_column].to_numpy(np.float64))
             for track in tracks:
-                values = track.values_at(chunk["chrom"], chunk["pos"].to_numpy() - 1)
+                values = variant_track_values(track, chunk)
                 track_parts[track.name].append(values)
                 out[track.name] = values
             if af_column is not None:

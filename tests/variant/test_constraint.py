@@ -157,3 +157,31 @@ def test_constraint_bad_input_is_one_line(tmp_path):
         constraint_analysis(scores, tmp_path / "o4")
     assert not (tmp_path / "o1" / "annotated.tsv").exists()  # nothing half-written
     assert not list((tmp_path / "o1").glob(".*tmp*"))
+
+
+def test_deletions_take_the_most_constrained_base_they_remove(tmp_path):
+    from brainresnet_tf.io.tracks import AnnotationTrack
+    from brainresnet_tf.variant.constraint import variant_track_values
+
+    # 0-based bases 20, 21, 22 (1-based 21-23) hold 1, 5, 2; base 23 (24) is not covered
+    entries = [
+        ("chr1", 0, 20, 0.0),
+        ("chr1", 20, 21, 1.0),
+        ("chr1", 21, 22, 5.0),
+        ("chr1", 22, 23, 2.0),
+        ("chr1", 24, 100, 0.0),
+    ]
+    path = write_bigwig_entries(tmp_path / "cons.bw", {"chr1": 100}, entries)
+    chunk = pd.DataFrame(
+        {
+            "chrom": ["chr1"] * 4,
+            "pos": [21, 21, 21, 24],
+            "ref": ["A", "ACG", "AC", "A"],
+            "alt": ["T", "A", "A", "AT"],
+        }
+    )
+    with AnnotationTrack(path, "cons") as track:
+        got = variant_track_values(track, chunk)
+    # SNV at 21: its base; deletion ACG>A spans 21-23: max 5; AC>A spans 21-22: 5; insertion at 24 (NaN)
+    np.testing.assert_array_equal(got[:3], [1.0, 5.0, 5.0])
+    assert np.isnan(got[3])
