@@ -156,7 +156,7 @@ def validate(config: Config, where: str = "config") -> None:
     fraction("windows.max_n_fraction", w.max_n_fraction)
     fraction("windows.signal_quantile", w.signal_quantile, low_open=True)
     positive("training.learning_rate", tr.learning_rate)
-    positive("transfer.learning_rate", config.transfer.learning_rate)
+    positive("transfer.learning_rate", config.transfer.learning_rate, allow_zero=True)  # 0: BN stats only
     positive("training.patience", tr.patience)
     positive("training.min_epochs", tr.min_epochs, allow_zero=True)
     check_spec(w, where)  # the split keys (fractions, block_size, seed) and the rest again
@@ -244,7 +244,7 @@ def _build(cls, data: Any, where: str, prefix: str, base: Path):
     names = [f.name for f in dataclasses.fields(cls) if f.name != "source"]
     kwargs = {}
     for key, value in data.items():
-        dotted = f"{prefix}{key}"
+        dotted = f"{prefix}{key}".encode("unicode_escape").decode("ascii")  # shown on one line
         if key not in names:
             close = difflib.get_close_matches(str(key), names, n=1)
             hint = f"; did you mean '{prefix}{close[0]}'?" if close else f"; known keys: {', '.join(names)}"
