@@ -78,3 +78,26 @@ def test_starts_that_break_constraints_are_refused():
     obj = D.Objective(_fake_predict, 0, 1)
     with pytest.raises(InputError, match="break the constraints"):
         D.design(np.zeros((1, 20), np.uint8), obj, D.Constraints(max_homopolymer=5), rounds=1)
+
+
+@pytest.mark.subprocess
+def test_design_benchmark_runs_at_tiny_scale():
+    """`python benchmarks/design.py` (the README's throughput numbers) at tiny scale: both paths
+    choose the same moves."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    args = ["--length", "40", "--sequences", "2", "--rounds", "1", "--batch-size", "64"]
+    run = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "design.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout)
+    assert result["same_moves_and_scores"] is True and result["speedup"] > 1
