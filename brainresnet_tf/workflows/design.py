@@ -238,8 +238,13 @@ def design_check(
     elements = tr.elements.assign(name=tr.elements["element_id"])
     windows = centred_windows(elements, length)
     codes = g.codes_at(windows["chrom"].to_numpy(), windows["start"].to_numpy(), length)
-    native, _ = objective(codes)
+    native, native_probs = objective(codes)
     best = int(np.argmax(native))
+
+    def prob_diff(probs):
+        return probs[:, t] - (probs[:, c] if c is not None else 0.0)
+
+    native_diff, design_diff = prob_diff(native_probs), prob_diff(result.probs)
     profiles = [meta.profiles[t]] + ([meta.profiles[c]] if c is not None else [])
     cts = [
         meta.cell_types[i] if i < len(meta.cell_types) else "" for i in [t] + ([c] if c is not None else [])
@@ -278,6 +283,8 @@ def design_check(
         head,
         f"designed: objective min {result.score.min():.2f}, median {np.median(result.score):.2f}, "
         f"max {result.score.max():.2f}; above the best native: {above}/{len(x)}",
+        f"as a difference of probabilities: designed min {design_diff.min():.4f}, best native "
+        f"{native_diff.max():.4f}",
         "motif instances by `hits` (JASPAR matrices, contribution FDR 5%):",
         *lines,
         f"design check: {'PASS' if ok else 'FAIL'} (every design above the best native element, each "
@@ -289,6 +296,8 @@ def design_check(
         "best_native_element": str(tr.elements["element_id"].iloc[best]),
         "designed_objective": [float(v) for v in result.score],
         "above_best_native": above,
+        "best_native_probability_difference": float(native_diff.max()),
+        "designed_probability_difference": [float(v) for v in design_diff],
         "motifs": per_motif,
         "sequences_with_task_motif": int(with_pos),
         "contrast_motif_hits": n_neg,

@@ -116,3 +116,57 @@ def test_hits_needs_motifs(world, capsys):
     )
     assert rc == 2
     assert "give --motifs DIR" in capsys.readouterr().err
+
+
+def test_hits_scan_the_named_patterns_of_a_motifs_run(ctcf_world, capsys):
+    from brainresnet_tf.cli import main
+
+    model, peaks = str(ctcf_world / "model.keras"), str(ctcf_world / "data" / "peaks.bed")
+    common = ["--task", "open_ATAC", "--method", "ixg", "--no-progress"]
+    motifs, out = ctcf_world / "motifs", ctcf_world / "hits"
+    assert main(["motifs", "--model", model, "--regions", peaks, "--out", str(motifs), *common]) == 0
+    assert (
+        main(
+            [
+                "hits",
+                "--model",
+                model,
+                "--regions",
+                peaks,
+                "--motifs",
+                str(motifs),
+                "--out",
+                str(out),
+                *common,
+            ]
+        )
+        == 0
+    )
+    assert "-> PASS (needs >= 80% each)" in capsys.readouterr().out
+    bed = pd.read_csv(out / "hits.bed", sep="\t")
+    assert set(bed["name"]) == {"CTCF"} and bed["source"].str.startswith("pos_patterns").all()
+
+
+def test_hits_in_fasta_sequences_with_a_contrast(world, tmp_path):
+    """`hits --fasta` scans sequences (as the README does with `design` output)."""
+    from brainresnet_tf.cli import main
+    from brainresnet_tf.io.genome import Genome
+
+    data = world / "data"
+    g = Genome(data / "genome.fa", cache_dir=tmp_path)
+    el = pd.read_csv(data / "elements.tsv", sep="\t").head(20)
+    centre = (el["start"] + el["end"]) // 2 - 50
+    fasta = tmp_path / "seqs.fa"
+    fasta.write_text(
+        "".join(f">{e}\n{g.fetch(c, s, s + 100)}\n" for e, c, s in zip(el["element_id"], el["chrom"], centre))
+    )
+    out = tmp_path / "fasta_hits"
+    args = ["hits", "--model", str(world / "model.keras"), "--fasta", str(fasta), "--task", "open_ATAC"]
+    args += ["--contrast", "closed_ATAC", "--jaspar", "CTCF", "PAX6", "--method", "ixg", "--out", str(out)]
+    assert main([*args, "--no-progress"]) == 0
+    bed = pd.read_csv(out / "hits.bed", sep="\t")
+    programs = dict(zip(el["element_id"], el["program"]))
+    # contrast open - closed: CTCF (open) with positive, PAX6 (closed) with negative contribution
+    assert {programs[c] for c in bed.loc[bed["name"] == "CTCF", "#chrom"]} == {"open"}
+    assert (bed.loc[bed["name"] == "CTCF", "contribution"] > 0).all()
+    assert (bed["name"] == "PAX6").any() and (bed.loc[bed["name"] == "PAX6", "contribution"] < 0).all()
