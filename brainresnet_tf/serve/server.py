@@ -43,7 +43,13 @@ from tensorflow_serving.apis import (
 )
 
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.serve.export import DEFAULT_SIGNATURE, WARMUP_FILE, version_dirs
+from brainresnet_tf.serve.export import (
+    DEFAULT_SIGNATURE,
+    VARIANT_SIGNATURE,
+    VARIANT_WINDOW_HINT,
+    WARMUP_FILE,
+    version_dirs,
+)
 from brainresnet_tf.serve.tensors import dtype_name, from_proto, shape_of, to_proto
 
 log = logging.getLogger("brainresnet.serving")
@@ -311,17 +317,18 @@ class Servable:
                     )
                 rows = array.shape[0]
             if spec.dtype == tf.string and self.dna_length:
-                self._check_dna(key, array)
+                self._check_dna(key, array, sig.name == VARIANT_SIGNATURE)
             arrays[key] = array
         return sig, arrays, rows or 1
 
-    def _check_dna(self, key: str, array: np.ndarray) -> None:
+    def _check_dna(self, key: str, array: np.ndarray, variant: bool = False) -> None:
         flat = array.ravel()
         length = self.dna_length
         for i, seq in enumerate(flat):
             if len(seq) != length:
+                hint = f" ({VARIANT_WINDOW_HINT.format(L=length, c=length // 2)})" if variant else ""
                 raise _invalid(
-                    f"input {key}, sequence {i}: {len(seq)} bp; the model takes exactly {length} bp"
+                    f"input {key}, sequence {i}: {len(seq)} bp; the model takes exactly {length} bp{hint}"
                 )
         codes = np.frombuffer(b"".join(flat), dtype=np.uint8)
         bad = np.flatnonzero(~_VALID_DNA[codes])

@@ -31,6 +31,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Annotate and write."""
+    from brainresnet_tf.workflows.common import check_output
+
+    check_output(args.out, {"--scores": args.scores, "--hits": args.hits, "--motifs": args.motifs})
     run_annotate(args.scores, args.hits, args.out, motifs=args.motifs, truth=args.truth)
     return 0
 

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from brainresnet_tf.errors import InputError
+from brainresnet_tf.workflows.common import check_output, positive_int
 
 NAME = "design"
 
@@ -25,23 +26,23 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--contrast", help="profile to keep closed (objective: logit task - logit contrast)")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--start", help="FASTA of start sequences (model input length); default: random")
-    p.add_argument("--n", type=int, default=10, help="random start sequences (without --start)")
+    p.add_argument("--n", type=positive_int, default=10, help="random start sequences (without --start)")
     p.add_argument("--rounds", type=int, default=10, help="improvement rounds")
     p.add_argument("--method", choices=["greedy", "evolve"], default="greedy")
     p.add_argument(
         "--candidates",
-        type=int,
+        type=positive_int,
         help="per sequence and round: greedy, substitutions sampled (default all); evolve, offspring (64)",
     )
-    p.add_argument("--mutations", type=int, default=2, help="substitutions per offspring (evolve)")
+    p.add_argument("--mutations", type=positive_int, default=2, help="substitutions per offspring (evolve)")
     p.add_argument(
         "--insert", nargs="+", metavar="MOTIF", help="JASPAR motifs whose consensus may be inserted"
     )
     p.add_argument("--gc", default="0,1", help="allowed GC fraction range, e.g. 0.35,0.6")
-    p.add_argument("--max-homopolymer", type=int, help="longest allowed run of one base")
+    p.add_argument("--max-homopolymer", type=positive_int, help="longest allowed run of one base")
     p.add_argument("--fixed", help="positions kept as given, 0-based ranges: 0-20,380-400")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--batch-size", type=int, default=512, help="sequences per model call")
+    p.add_argument("--batch-size", type=positive_int, default=512, help="sequences per model call")
     p.add_argument("--genome", help="genome whose folder holds the demo truth (default: the model's)")
     p.add_argument("--truth", help="synthetic data folder for the check; none: off")
     p.add_argument("--no-progress", action="store_true", help="no per-round lines")
@@ -55,8 +56,9 @@ def run(args: argparse.Namespace) -> int:
     gc = float_list(args.gc, "--gc")
     if len(gc) != 2 or not 0 <= gc[0] <= gc[1] <= 1:
         raise InputError(f"--gc {args.gc!r}: expected two fractions lo,hi with 0 <= lo <= hi <= 1")
-    if args.max_homopolymer is not None and args.max_homopolymer < 1:
-        raise InputError(f"--max-homopolymer {args.max_homopolymer} must be >= 1")
+    if args.rounds < 0:
+        raise InputError(f"--rounds {args.rounds} must be >= 0")
+    check_output(args.out, {"--model": args.model, "--start": args.start}, folder=True)
     run_design(
         args.model,
         args.out,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.workflows.attribute import add_attribution_args
+from brainresnet_tf.workflows.common import bars, check_output, positive_int
 
 NAME = "hits"
 
@@ -38,7 +39,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "--match-p", type=float, default=1e-4, help="PWM match p-value vs dinucleotide-shuffled windows"
     )
     p.add_argument("--fdr", type=float, default=0.05, help="FDR of the contribution test (BH)")
-    p.add_argument("--shuffles", type=int, default=2, help="dinucleotide-shuffled copies for the match null")
+    p.add_argument(
+        "--shuffles", type=positive_int, default=2, help="dinucleotide-shuffled copies for the match null"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffles")
     p.add_argument("--out", required=True, help="output directory")
     add_attribution_args(p)
@@ -54,6 +57,11 @@ def run(args: argparse.Namespace) -> int:
     """Call hits and write them."""
     if not args.motifs and not args.jaspar:
         raise InputError("give --motifs DIR (a `brainresnet motifs` run) and/or --jaspar NAME ...")
+    if not 0 < args.fdr < 1 or not 0 < args.match_p < 1:
+        raise InputError(f"--fdr {args.fdr} and --match-p {args.match_p} must be between 0 and 1")
+    check_output(
+        args.out, {"--model": args.model, "--genome": args.genome, "--fasta": args.fasta}, folder=True
+    )
     run_hits(
         args.model,
         args.out,
@@ -75,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         release=args.jaspar_release,
         truth=args.truth,
-        progress=not args.no_progress,
+        progress=bars(not args.no_progress),
     )
     return 0
 

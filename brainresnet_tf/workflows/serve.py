@@ -9,6 +9,8 @@ import signal
 import threading
 from dataclasses import dataclass
 
+from brainresnet_tf.workflows.common import positive_int
+
 NAME = "serve"
 
 
@@ -36,7 +38,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--model-name", help="name clients ask for (default: the folder's name)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
     p.add_argument("--port", type=int, default=8500)
-    p.add_argument("--max-batch-size", type=int, default=64, help="rows per merged batch")
+    p.add_argument("--max-batch-size", type=positive_int, default=64, help="rows per merged batch")
     p.add_argument(
         "--batch-timeout-ms",
         type=float,
@@ -45,7 +47,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     )
     p.add_argument("--no-batching", action="store_true", help="run each request on its own")
     p.add_argument(
-        "--num-batch-threads", type=int, help="batches that may run at once (default: cores, at most 4)"
+        "--num-batch-threads",
+        type=positive_int,
+        help="batches that may run at once (default: cores, at most 4)",
     )
     p.add_argument("--poll-seconds", type=float, default=1.0, help="how often to look for a new version")
     p.add_argument(
