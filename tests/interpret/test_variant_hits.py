@@ -8,6 +8,7 @@ import pytest
 
 from brainresnet_tf.data.synthetic import jaspar_motif
 from brainresnet_tf.errors import InputError
+from brainresnet_tf.interpret.hits import HIT_COLUMNS
 from brainresnet_tf.interpret.variant_hits import annotate, check_breaks
 
 RC = str.maketrans("ACGT", "TGCA")
@@ -49,22 +50,7 @@ def _hits():
             cons.translate(RC)[::-1],
         ),
     ]
-    cols = [
-        "chrom",
-        "start",
-        "end",
-        "name",
-        "score",
-        "strand",
-        "jaspar_id",
-        "match",
-        "contribution",
-        "match_q",
-        "contribution_q",
-        "source",
-        "sequence",
-    ]
-    return pd.DataFrame(rows, columns=cols), {"MA0139.2": ppm}, cons, ppm
+    return pd.DataFrame(rows, columns=HIT_COLUMNS), {"MA0139.2": ppm}, cons, ppm
 
 
 def test_variant_in_a_hit_is_scored_with_ref_and_alt():
