@@ -185,6 +185,12 @@ def run_hits(
         x, contributions(hyp, x), motifs, fdr=fdr, match_p=match_p, n_shuffles=shuffles, seed=seed
     )
     bed = to_genome(calls.hits, windows, codes)
+    # per motif: calls in windows, and hits left once overlapping windows and namesakes are merged
+    calls.summary.insert(
+        calls.summary.columns.get_loc("n_hits"), "n_window_calls", calls.summary["n_hits"].to_numpy()
+    )
+    final = bed["source"].value_counts()
+    calls.summary["n_hits"] = [int(final.get(src, 0)) for src in calls.summary["source"]]
     write_table(bed.rename(columns={"chrom": "#chrom"}), out / "hits.bed")
     write_table(calls.summary, out / "hits_summary.tsv")
     write_motifs(motifs, out / "hits_motifs.meme")
