@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from brainresnet_tf.data.shuffle import dinucleotide_shuffle
 from brainresnet_tf.errors import InputError
 
 PSEUDOCOUNT = 0.01
@@ -163,53 +164,6 @@ def window_sums(values: np.ndarray, width: int) -> np.ndarray:
     """Sums of ``values`` (N, L) over every run of ``width`` positions: (N, L - width + 1)."""
     c = np.concatenate([np.zeros((values.shape[0], 1)), np.cumsum(values, axis=1, dtype=np.float64)], axis=1)
     return c[:, width:] - c[:, :-width]
-
-
-def dinucleotide_shuffle(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A random sequence with exactly the dinucleotide counts (and first and last base) of
-    ``codes`` (1-D): a random Eulerian path (Altschul & Erickson 1985; Kandel et al. 1996).
-
-    Written here because the maintained implementations come with heavy stacks (tangermeme:
-    PyTorch) or are unmaintained C extensions (ushuffle, last released 2020).
-    """
-    codes = np.asarray(codes)
-    n = len(codes)
-    if n < 3:
-        return codes.copy()
-    nxt: dict[int, list[int]] = {}
-    for a, b in zip(codes[:-1].tolist(), codes[1:].tolist()):
-        nxt.setdefault(a, []).append(b)
-    end = int(codes[-1])
-    vertices = [v for v in nxt if v != end]
-    while True:  # a random last exit per vertex; they must form a tree into ``end``
-        last = {v: int(rng.integers(len(nxt[v]))) for v in vertices}
-        ok = True
-        for v in vertices:
-            seen, u = set(), v
-            while u != end:
-                if u in seen:
-                    ok = False
-                    break
-                seen.add(u)
-                u = nxt[u][last[u]]
-            if not ok:
-                break
-        if ok:
-            break
-    order = {}
-    for v, succ in nxt.items():
-        succ = list(succ)
-        final = succ.pop(last[v]) if v in last else None
-        rng.shuffle(succ)
-        order[v] = succ + ([final] if final is not None else [])
-    out = np.empty(n, codes.dtype)
-    out[0] = codes[0]
-    pos = dict.fromkeys(order, 0)
-    for i in range(1, n):
-        v = int(out[i - 1])
-        out[i] = order[v][pos[v]]
-        pos[v] += 1
-    return out
 
 
 def _match_qvalues(observed: np.ndarray, null: np.ndarray) -> np.ndarray:

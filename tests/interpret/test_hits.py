@@ -10,22 +10,6 @@ from brainresnet_tf.errors import InputError
 from brainresnet_tf.interpret import hits as H
 
 
-def _dinucleotides(codes: np.ndarray) -> np.ndarray:
-    counts = np.zeros((5, 5), int)
-    np.add.at(counts, (codes[:-1], codes[1:]), 1)
-    return counts
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_dinucleotide_shuffle_keeps_counts_and_ends(seed):
-    rng = np.random.default_rng(seed)
-    codes = rng.choice(5, 200, p=[0.3, 0.2, 0.2, 0.25, 0.05]).astype(np.uint8)
-    out = H.dinucleotide_shuffle(codes, rng)
-    assert (_dinucleotides(out) == _dinucleotides(codes)).all()
-    assert out[0] == codes[0] and out[-1] == codes[-1]
-    assert not np.array_equal(out, codes)
-
-
 def test_pwm_scores_equal_a_direct_sum_on_both_strands():
     rng = np.random.default_rng(0)
     x = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (3, 30))]
