@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from brainresnet_tf.data.sequence_sets import SequenceSpec, files_in
 from brainresnet_tf.data.targets import Profile
 from brainresnet_tf.data.windows import WindowSpec, check_spec
 from brainresnet_tf.errors import InputError
@@ -83,6 +84,7 @@ class Config:
 
     genome: GenomeSpec = GenomeSpec()
     profiles: tuple[Profile, ...] = ()
+    sequences: SequenceSpec = SequenceSpec()  # labelled sequence sets instead of genome + profiles
     windows: WindowSpec = WindowSpec()
     model: ModelConfig = ModelConfig()
     transfer: TransferSpec = TransferSpec()
@@ -171,6 +173,19 @@ def validate(config: Config, where: str = "config") -> None:
     check_spec(w, where)  # the split keys (fractions, block_size, seed) and the rest again
     _validate_spec("model.resnet", config.model.resnet, bad)
     _validate_spec("model.baseline", config.model.baseline, bad)
+    s = config.sequences
+    fraction("sequences.valid_fraction", s.valid_fraction)
+    fraction("sequences.test_fraction", s.test_fraction)
+    if s.valid_fraction + s.test_fraction >= 1:
+        raise bad("sequences.valid_fraction", s.valid_fraction, "valid_fraction + test_fraction below 1")
+    if s.length is not None:
+        positive("sequences.length", s.length)
+    if (s.valid.given or s.test.given) and not s.enabled:
+        raise InputError(f"{where}: sequences.valid/test are given but sequences.train is not")
+    if s.enabled and config.profiles:
+        raise InputError(
+            f"{where}: give either sequences (labelled sequence sets) or profiles (genome peaks), not both"
+        )
     names = [p.name for p in config.profiles]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -322,6 +337,10 @@ def check_files(config: Config) -> None:
         if path.is_dir():
             raise InputError(f"{where}: '{key}' {path}: is a folder, expected a file")
 
+    if config.sequences.enabled:
+        for key, path in files_in(config.sequences):
+            check(key, path)
+        return
     check("genome.fasta", config.genome.fasta, required=True)
     for i, p in enumerate(config.profiles):
         check(f"profiles[{i}].peaks", p.peaks)

@@ -19,6 +19,7 @@ METRIC_COLUMNS = [
     "model",
     "profile",
     "split",
+    "negatives",
     "auroc",
     "auprc",
     "pearson",
@@ -57,6 +58,39 @@ def profile_metrics(
                 row["spearman"] = stats.spearmanr(y, p)[0]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+SHUFFLED = "shuffled positives"  # the negatives column: dinucleotide shuffles of the split's positives
+HARD_SPLIT = "test-shuffled"  # the split column of those rows (kept apart from the test split's means)
+
+
+def negatives_label(table_meta: dict, gc_matched: bool = True) -> str:
+    """What the negatives of a window table are, for the ``negatives`` column of metrics."""
+    if table_meta.get("source") == "sequence set":
+        return "given negatives"
+    return "sampled bins (GC-matched)" if gc_matched else "sampled bins"
+
+
+def shuffled_metrics(
+    predict, codes: np.ndarray, labels: np.ndarray, profiles: list[str], seed: int = 0
+) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]:
+    """Metrics against hard negatives: each profile's positives vs dinucleotide shuffles of them
+    (same composition, motifs broken), so a model that learned only GC or k-mer content scores
+    near 0.5. ``predict`` maps base codes (N, L) to probabilities (N, P)."""
+    from brainresnet_tf.data.shuffle import shuffled_negatives
+
+    positive = np.nan_to_num(labels, nan=0.0) > 0.5
+    rows = positive.any(axis=1)
+    pos_codes = codes[rows]
+    shuffled = shuffled_negatives(pos_codes, seed)
+    p_pos, p_neg = predict(pos_codes), predict(shuffled)
+    y_true = np.full((2 * len(pos_codes), len(profiles)), np.nan, np.float32)
+    for i in range(len(profiles)):  # each profile: its own positives and their shuffles
+        mine = positive[rows, i]
+        y_true[: len(pos_codes)][mine, i] = 1.0
+        y_true[len(pos_codes) :][mine, i] = 0.0
+    y_pred = np.concatenate([p_pos, p_neg])
+    return profile_metrics(y_true, y_pred, profiles), (y_true, y_pred)
 
 
 def mean_metric(table: pd.DataFrame, column: str) -> float:
@@ -132,7 +166,8 @@ def plot_history(histories: dict[str, pd.DataFrame], path: str | os.PathLike) ->
 
 
 def format_table(metrics_long: pd.DataFrame, split: str = "test") -> str:
-    """Side-by-side text table of AUROC / AUPRC per profile and model for one split."""
+    """Side-by-side text tables of AUROC / AUPRC per profile and model for one split, one per
+    kind of negatives (each headed by what the negatives are)."""
     sub = metrics_long[metrics_long["split"] == split]
     wide = sub.pivot_table(index="profile", columns="model", values=["auroc", "auprc"], sort=False)
     wide.columns = [f"{model} {metric}" for metric, model in wide.columns]

@@ -29,6 +29,7 @@ from brainresnet_tf.io.atomic import atomic_dir, atomic_path, write_json
 from brainresnet_tf.io.genome import Genome
 from brainresnet_tf.models import MaskedBinaryCrossentropy, MaskedMeanSquaredError, build_model
 from brainresnet_tf.models.ensemble import build_ensemble
+from brainresnet_tf.models.kmer import KmerModel
 from brainresnet_tf.models.saving import ModelMeta, load_extractor, save_model
 from brainresnet_tf.models.transfer import MODES, build_transfer_model, transfer_optimizer
 from brainresnet_tf.train.config import Config, TrainingSpec, config_to_dict
@@ -42,7 +43,14 @@ from brainresnet_tf.train.distributed import (
     use_custom_loop,
     worker_dir,
 )
-from brainresnet_tf.train.evaluation import mean_metric, profile_metrics
+from brainresnet_tf.train.evaluation import (
+    HARD_SPLIT,
+    SHUFFLED,
+    mean_metric,
+    negatives_label,
+    profile_metrics,
+    shuffled_metrics,
+)
 
 MONITOR = "val_auprc"
 
@@ -455,8 +463,11 @@ def _train_one(
     )
 
 
+MAX_SHUFFLED = 5000  # test positives shuffled into hard negatives (a seeded sample beyond this)
+
+
 def evaluate_model(
-    model: keras.Model,
+    model: keras.Model | KmerModel,
     meta: ModelMeta,
     genome: Genome,
     table: WindowTable,
@@ -464,18 +475,44 @@ def evaluate_model(
     splits: tuple[str, ...] = ("valid", "test"),
     batch_size: int = 128,
     progress: bool = False,
+    hard_negatives: bool = True,
+    gc_matched: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
-    """Long-format metrics (model, profile, split, ...) and (labels, predictions) per split."""
+    """Long-format metrics (model, profile, split, negatives, ...) and (labels, predictions) per split.
+
+    Every split is scored against its own negatives (sampled bins, or a sequence set's given
+    negatives); with ``hard_negatives`` the test split is also scored against dinucleotide
+    shuffles of its positives (``negatives`` = "shuffled positives"). A Keras model predicts
+    strand-averaged; a k-mer model is strand-symmetric by construction.
+    """
     frames, preds = [], {}
-    predictor = Predictor(model)
+    predict = model.predict if isinstance(model, KmerModel) else Predictor(model)
+    kind = negatives_label(table.meta, gc_matched)
     for split in splits:
         source = WindowSource(genome, table.of_split(split))
         if len(source) == 0:
             continue
-        y_true, y_pred = predict_source(predictor, source, batch_size, progress=progress)
+        y_true = source.table.labels
+        step = 2 * batch_size
+        y_pred = np.concatenate(
+            [
+                predict(source.codes(np.arange(i, min(i + step, len(source)))))
+                for i in range(0, len(source), step)
+            ]
+        )
         preds[split] = (y_true, y_pred)
         frame = profile_metrics(y_true, y_pred, meta.profiles, meta.target)
+        frame.insert(0, "negatives", kind)
         frame.insert(0, "split", split)
         frame.insert(0, "model", name)
         frames.append(frame)
+        if hard_negatives and split == "test" and meta.target == "peaks" and np.nansum(y_true) > 0:
+            rows = np.flatnonzero(np.nan_to_num(y_true, nan=0.0).max(axis=1) > 0.5)
+            if len(rows) > MAX_SHUFFLED:
+                rows = np.sort(np.random.default_rng(0).choice(rows, MAX_SHUFFLED, replace=False))
+            hard, _ = shuffled_metrics(predict, source.codes(rows), y_true[rows], meta.profiles)
+            hard.insert(0, "negatives", SHUFFLED)
+            hard.insert(0, "split", HARD_SPLIT)
+            hard.insert(0, "model", name)
+            frames.append(hard)
     return pd.concat(frames, ignore_index=True), preds

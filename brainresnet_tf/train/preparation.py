@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from brainresnet_tf.data.sequence_sets import SequenceGenome, build_sequence_set, check_sequence_splits
 from brainresnet_tf.data.splits import REGION
 from brainresnet_tf.data.windows import WindowTable, build_window_table, check_splits, table_notes
 from brainresnet_tf.errors import InputError
@@ -23,8 +24,15 @@ from brainresnet_tf.train.config import Config
 FINGERPRINT_VERSION = 2  # bump when the way tables are built changes their content
 
 
-def open_genome(config: Config) -> Genome:
-    """The config's genome, with its encoded cache."""
+def open_genome(config: Config) -> Genome | SequenceGenome:
+    """The config's genome, with its encoded cache; or its sequence sets as an in-memory genome
+    (the window table built with it is kept on it, for :func:`prepare_windows`)."""
+    if config.sequences.enabled:
+        genome, table = build_sequence_set(
+            config.sequences, config.training.jitter, str(config.source or "config")
+        )
+        genome.table = table
+        return genome
     if config.genome.fasta is None:
         raise InputError(f"{config.source or 'config'}: genome.fasta is not set")
     return Genome(config.genome.fasta, config.genome.cache_dir)
@@ -118,6 +126,9 @@ def prepare_windows(
     say = log or (lambda _line: None)
     for note in genome.notes:
         say(note)
+    if isinstance(genome, SequenceGenome):  # built from the sequence files, fast: not cached
+        check_sequence_splits(genome.table, needed)
+        return genome.table
     config = resolve_region_files(config)
     fingerprint = windows_fingerprint(config)
     path = out_dir / "windows.npz"

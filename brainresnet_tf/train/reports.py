@@ -9,6 +9,7 @@ import pandas as pd
 from brainresnet_tf.io.atomic import write_json
 from brainresnet_tf.io.tables import write_table
 from brainresnet_tf.train.evaluation import (
+    HARD_SPLIT,
     METRIC_COLUMNS,
     format_table,
     mean_metric,
@@ -44,6 +45,10 @@ def write_reports(
         )
     if histories:
         plot_history(histories, out / "training_curves.png")
-    if (metrics["split"] == "test").any() and metrics["auroc"].notna().any():
-        return format_table(metrics, "test")
-    return ""
+    tables = []
+    for split in ("test", HARD_SPLIT):
+        rows = metrics[metrics["split"] == split]
+        if len(rows) and rows["auroc"].notna().any():
+            kind = rows["negatives"].iloc[0] if "negatives" in rows else ""
+            tables.append(f"{split} ({test_label}; negatives: {kind}):\n" + format_table(metrics, split))
+    return "\n".join(tables)

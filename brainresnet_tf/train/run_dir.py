@@ -23,6 +23,8 @@ RUN_OUTPUTS = (
     "training_curves.png",
     "tensorboard",
     "baseline",
+    "kmer",
+    "members",
     "extractor.keras",
     "extractor.json",
 )

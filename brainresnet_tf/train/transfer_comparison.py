@@ -92,7 +92,9 @@ def compare_transfer(
                     f"({int((sub.split == 'train').sum())}), seed {seed}"
                 )
                 result = train_model(run_config, genome, sub, run_dir, arch="resnet")
-                metrics, _ = evaluate_model(result.model, result.meta, genome, table, mode, splits=("test",))
+                metrics, _ = evaluate_model(
+                    result.model, result.meta, genome, table, mode, splits=("test",), hard_negatives=False
+                )
                 row = {
                     "mode": mode,
                     "label": MODE_LABELS[mode],

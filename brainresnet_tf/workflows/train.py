@@ -31,7 +31,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--out", help="output directory (overrides out_dir)")
     p.add_argument("--arch", choices=["resnet", "baseline"], help="overrides model.arch")
     add_run_dir_args(p)
-    p.add_argument("--baseline", action="store_true", help="also train the baseline CNN and compare")
+    p.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also train the baselines (DeepSEA-style CNN, k-mer logistic regression) and compare",
+    )
     return p
 
 
@@ -54,10 +58,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def report(table: str) -> None:
-    """Print the test table of a run's reports, if there is one."""
+    """Print the test tables of a run's reports (each says which negatives it uses), if any."""
     if table:
-        print("[evaluate] test chromosomes:")
-        print(table)
+        print("[evaluate] " + table)
 
 
 def run_train(
@@ -86,6 +89,7 @@ def _train_and_report(config: Config, resume: bool, with_baseline: bool, chief: 
     from brainresnet_tf.io.atomic import write_text
     from brainresnet_tf.train.config import config_to_dict
     from brainresnet_tf.train.fit import evaluate_model, train_model
+    from brainresnet_tf.train.kmer_fit import train_kmer
     from brainresnet_tf.train.preparation import open_genome
     from brainresnet_tf.train.reports import write_reports
 
@@ -113,13 +117,19 @@ def _train_and_report(config: Config, resume: bool, with_baseline: bool, chief: 
         if not chief:
             continue
         metrics, p = evaluate_model(
-            result.model, result.meta, genome, table, arch, progress=config.training.progress
+            result.model, result.meta, genome, table, arch, gc_matched=config.windows.gc_matched
         )
         frames.append(metrics)
         preds[arch] = p
         histories[arch] = result.history
     if not chief:
         return pd.DataFrame()
+    if with_baseline and config.windows.target == "peaks":
+        print(f"[train] kmer: canonical k-mer counts + logistic regression in {out / 'kmer'}")
+        kmer, kmer_meta = train_kmer(genome, table, out / "kmer", seed=config.training.seed)
+        metrics, p = evaluate_model(kmer, kmer_meta, genome, table, "kmer")
+        frames.append(metrics)
+        preds["kmer"] = p
     metrics = pd.concat(frames, ignore_index=True)
     report(write_reports(out, metrics, preds, table.profiles, table.split_description("test"), histories))
     list_outputs(out)
