@@ -14,7 +14,7 @@ import os
 import grpc
 import numpy as np
 import pandas as pd
-from tensorflow_serving.apis import (
+from brainresnet_tf.serve.protos import (
     get_model_metadata_pb2,
     get_model_status_pb2,
     model_pb2,

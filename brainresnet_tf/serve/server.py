@@ -104,6 +104,11 @@ def _spec(tensor_spec: tf.TensorSpec) -> InputSpec:
     return InputSpec(enum, numpy_dtype(enum), shape)
 
 
+def _numpy(tensor) -> np.ndarray:
+    value = tensor.numpy()  # a scalar string comes back as bytes
+    return value if isinstance(value, np.ndarray) else np.array(value, dtype=object)
+
+
 def _positional(fn, keys: list[str], specs: list[tf.TensorSpec]):
     """A ConcreteFunction calling ``fn`` with positional tensors: skips keyword binding per call."""
     if not keys:
@@ -197,7 +202,7 @@ class Servable:
             out = sig.call(*(tf.constant(arrays[k]) for k in sig.keys))
         except tf.errors.OpError as err:
             raise _tf_error(err) from None
-        return {k: v.numpy() for k, v in out.items()}
+        return {k: _numpy(v) for k, v in out.items()}
 
     def batcher(self, sig: Signature, rows: int) -> Batcher | None:
         """The signature's batcher when batching applies to a request of ``rows`` rows."""
