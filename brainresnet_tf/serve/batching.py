@@ -176,7 +176,9 @@ class Batcher:
                 lo = 0
                 for task in batch:
                     hi = lo + task.rows
-                    task.result = {k: (v[lo:hi] if v.ndim and v.shape[0] == total else v) for k, v in out.items()}
+                    task.result = {
+                        k: (v[lo:hi] if v.ndim and v.shape[0] == total else v) for k, v in out.items()
+                    }
                     lo = hi
         except BaseException as err:  # noqa: BLE001  (handed to the waiting requests)
             if len(batch) > 1:  # isolate the bad request: run each on its own

@@ -32,7 +32,13 @@ from aiohttp import web
 from google.protobuf import json_format
 
 from brainresnet_tf.serve.batching import Closed
-from brainresnet_tf.serve.server import ModelManager, Servable, ServingError, check_metadata_fields, find_manager
+from brainresnet_tf.serve.server import (
+    ModelManager,
+    Servable,
+    ServingError,
+    check_metadata_fields,
+    find_manager,
+)
 from brainresnet_tf.serve.validation import Limits, check_keys, invalid
 
 log = logging.getLogger("brainresnet.serving")
@@ -91,7 +97,7 @@ def _strings(value, key: str):
             return base64.b64decode(value["b64"], validate=True)
         except (binascii.Error, ValueError):
             raise invalid(f"input {key}: invalid base64 in {{'b64': ...}}") from None
-    raise invalid(f"input {key} takes strings (or {{\"b64\": ...}} objects); got {type(value).__name__}")
+    raise invalid(f'input {key} takes strings (or {{"b64": ...}} objects); got {type(value).__name__}')
 
 
 def json_to_array(value, spec, key: str) -> np.ndarray:
@@ -109,7 +115,10 @@ def json_to_array(value, spec, key: str) -> np.ndarray:
     kind = array.dtype.kind
     if kind not in "biuf" or (dtype.kind in "iu" and kind == "f") or (dtype.kind == "b" and kind != "b"):
         what = {"b": "true/false", "i": "integers", "u": "integers", "f": "numbers"}[dtype.kind]
-        raise invalid(f"input {key} takes {what} ({dtype.name}); got {array.dtype.name if kind != 'O' else 'mixed values'}")
+        raise invalid(
+            f"input {key} takes {what} ({dtype.name}); "
+            f"got {array.dtype.name if kind != 'O' else 'mixed values'}"
+        )
     if dtype.kind in "iu" and array.size:
         info = np.iinfo(dtype)
         if array.min() < info.min or array.max() > info.max:
@@ -149,7 +158,8 @@ def request_arrays(servable: Servable, body: dict):
             columns = {k: [item[k] for item in instances] for k in keys}
         else:
             raise invalid(
-                f"signature {sig.name} takes inputs {sorted(keys)}: each instance must be an object naming them"
+                f"signature {sig.name} takes inputs {sorted(keys)}: "
+                "each instance must be an object naming them"
             )
     else:
         inputs = body["inputs"]
@@ -158,7 +168,9 @@ def request_arrays(servable: Servable, body: dict):
         elif len(keys) == 1:
             columns = {keys[0]: inputs}
         else:
-            raise invalid(f"signature {sig.name} takes inputs {sorted(keys)}: 'inputs' must be an object naming them")
+            raise invalid(
+                f"signature {sig.name} takes inputs {sorted(keys)}: 'inputs' must be an object naming them"
+            )
     check_keys(sig.name, keys, columns)  # the same message as gRPC
     arrays = {k: json_to_array(columns[k], sig.inputs[k], k) for k in keys}
     rows = servable.check_arrays(sig, arrays)
@@ -220,6 +232,27 @@ def _finite(outputs: dict[str, np.ndarray]) -> bool:
     return all(v.dtype.kind != "f" or bool(np.isfinite(v).all()) for v in outputs.values())
 
 
+def parse_predict(models: dict[str, ModelManager], name: str, version: int | None, raw: bytes):
+    """(servable, signature, arrays, rows, row_format) of a predict call; ServingError if it is bad."""
+    servable = find_manager(models, name).servable(version)
+    body = _load_json(raw)
+    if not isinstance(body, dict):
+        raise invalid("request body must be a JSON object with 'instances' or 'inputs'")
+    sig, arrays, rows, row_format = request_arrays(servable, body)
+    return servable, sig, arrays, rows, row_format
+
+
+def render_predict(outputs: dict[str, np.ndarray], rows: int, row_format: bool) -> bytes:
+    """The JSON body answering a predict call (NaN and Infinity written as TF Serving writes them)."""
+    payload = response_body(outputs, rows, row_format)
+    if _finite(outputs):
+        try:
+            return orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
+        except TypeError:
+            pass
+    return json.dumps(payload, default=lambda a: a.tolist()).encode()
+
+
 class RestServer:
     """aiohttp server for the REST API on its own event-loop thread; ``start()`` returns the port."""
 
@@ -258,7 +291,8 @@ class RestServer:
         except web.HTTPRequestEntityTooLarge:
             return error_response(
                 413,
-                f"request body larger than {self.limits.max_message_bytes >> 20} MB (--max-message-mb); split the request",
+                f"request body larger than {self.limits.max_message_bytes / (1 << 20):g} MB "
+                "(--max-message-mb); split the request",
             )
         except Exception as err:  # noqa: BLE001
             log.exception("internal error (REST)")
@@ -266,16 +300,9 @@ class RestServer:
 
     async def _predict(self, request: web.Request, name: str, version: int | None) -> web.Response:
         raw = await request.read()
-        servable = find_manager(self.models, name).servable(version)
-        body = _load_json(raw)
-        if not isinstance(body, dict):
-            raise invalid("request body must be a JSON object with 'instances' or 'inputs'")
-        sig, arrays, rows, row_format = request_arrays(servable, body)
+        servable, sig, arrays, rows, row_format = parse_predict(self.models, name, version, raw)
         outputs = await self._run(servable, sig, arrays, rows)
-        payload = response_body(outputs, rows, row_format)
-        if _finite(outputs):
-            return _json_response(payload)
-        return web.Response(body=json.dumps(payload, default=lambda a: a.tolist()).encode(), content_type="application/json")
+        return web.Response(body=render_predict(outputs, rows, row_format), content_type="application/json")
 
     async def _run(self, servable: Servable, sig, arrays, rows):
         loop = asyncio.get_running_loop()
@@ -306,7 +333,9 @@ class RestServer:
         payload = {
             "model_spec": {"name": name, "signature_name": "", "version": str(servable.version)},
             "metadata": {
-                "signature_def": json_format.MessageToDict(servable.signature_defs, preserving_proto_field_name=True)
+                "signature_def": json_format.MessageToDict(
+                    servable.signature_defs, preserving_proto_field_name=True
+                )
             },
         }
         return _json_response(payload)
@@ -385,4 +414,12 @@ def _settle(future: asyncio.Future, result, error) -> None:
         future.set_result(result)
 
 
-__all__ = ["HTTP_STATUS", "RestServer", "json_to_array", "request_arrays", "response_body"]
+__all__ = [
+    "HTTP_STATUS",
+    "RestServer",
+    "json_to_array",
+    "parse_predict",
+    "render_predict",
+    "request_arrays",
+    "response_body",
+]

@@ -61,7 +61,15 @@ from brainresnet_tf.serve.validation import (
     invalid,
 )
 
-__all__ = ["Batcher", "BatchingOptions", "Limits", "ModelManager", "Servable", "ServingError", "ServingServer"]
+__all__ = [
+    "Batcher",
+    "BatchingOptions",
+    "Limits",
+    "ModelManager",
+    "Servable",
+    "ServingError",
+    "ServingServer",
+]
 
 log = logging.getLogger("brainresnet.serving")
 
@@ -147,7 +155,9 @@ class Servable:
                 s.batched and all(d is not None for d in s.shape[1:]) for s in inputs.values()
             )
             call = _positional(fn, keys, [tensor_specs[k] for k in keys])
-            self.signatures[key] = Signature(key, fn, call, keys, inputs, sorted(fn.structured_outputs), batchable)
+            self.signatures[key] = Signature(
+                key, fn, call, keys, inputs, sorted(fn.structured_outputs), batchable
+            )
         meta_file = self.path / "assets" / "model.json"
         self.meta = json.loads(meta_file.read_text()) if meta_file.exists() else None
         self.dna_length = int(self.meta["input_length"]) if self.meta else None
@@ -313,7 +323,9 @@ class ModelManager:
         current = self._current
         if not versions:
             if current is not None and not current.path.exists():
-                log.warning("%s: version %d was removed and none is left; unloading", self.name, current.version)
+                log.warning(
+                    "%s: version %d was removed and none is left; unloading", self.name, current.version
+                )
                 self._swap(None)
             return
         newest = max(versions)
@@ -384,7 +396,8 @@ class ModelManager:
         if version is not None and version != current.version:
             raise ServingError(
                 grpc.StatusCode.NOT_FOUND,
-                f"Servable not found for request: Specific({self.name}, {version}); serving version {current.version}",
+                f"Servable not found for request: Specific({self.name}, {version}); "
+                f"serving version {current.version}",
             )
         return current
 
@@ -393,7 +406,9 @@ class ModelManager:
         states = self.version_states()
         if version is not None:
             if version not in states:
-                raise ServingError(grpc.StatusCode.NOT_FOUND, f"Could not find version {version} of model {self.name}")
+                raise ServingError(
+                    grpc.StatusCode.NOT_FOUND, f"Could not find version {version} of model {self.name}"
+                )
             states = {version: states[version]}
         response = get_model_status_pb2.GetModelStatusResponse()
         for v in sorted(states, reverse=True):
@@ -428,7 +443,8 @@ def spec_version(spec) -> int | None:
     """The version a ModelSpec asks for (None: the newest); labels are INVALID_ARGUMENT."""
     if spec.WhichOneof("version_choice") == "version_label":
         raise invalid(
-            f"version labels are not supported (got label {spec.version_label!r}); ask for a version number or none"
+            f"version labels are not supported (got label {spec.version_label!r}); "
+            "ask for a version number or none"
         )
     return spec.version.value if spec.HasField("version") else None
 
@@ -439,7 +455,8 @@ def find_manager(models: dict[str, ModelManager], name: str) -> ModelManager:
     if manager is None:
         raise ServingError(
             grpc.StatusCode.NOT_FOUND,
-            f"Servable not found for request: model {name!r} is not served here (serving: {', '.join(sorted(models))})",
+            f"Servable not found for request: model {name!r} is not served here "
+            f"(serving: {', '.join(sorted(models))})",
         )
     return manager
 
@@ -447,7 +464,9 @@ def find_manager(models: dict[str, ModelManager], name: str) -> ModelManager:
 def check_metadata_fields(fields) -> None:
     """GetModelMetadata supports exactly the ``signature_def`` field."""
     if not fields:
-        raise invalid("GetModelMetadataRequest must specify at least one metadata_field (supported: signature_def)")
+        raise invalid(
+            "GetModelMetadataRequest must specify at least one metadata_field (supported: signature_def)"
+        )
     for field in fields:
         if field != "signature_def":
             raise invalid(f"Metadata field {field} is not supported (supported: signature_def)")
@@ -578,14 +597,20 @@ class ServingServer:
         """Load the newest version, start polling and serving; return the bound gRPC port."""
         self.manager.refresh()
         if self.manager.current is None:
-            log.warning("%s: no version under %s yet; waiting for one", self.model_name, self.manager.base_path)
+            log.warning(
+                "%s: no version under %s yet; waiting for one", self.model_name, self.manager.base_path
+            )
         self.manager.start_polling()
         options = [
             ("grpc.max_receive_message_length", self.limits.max_message_bytes),
             ("grpc.max_send_message_length", 512 << 20),
         ]
-        server = grpc.server(futures.ThreadPoolExecutor(self.max_workers, thread_name_prefix="grpc"), options=options)
-        prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(PredictionServicer(self.models), server)
+        server = grpc.server(
+            futures.ThreadPoolExecutor(self.max_workers, thread_name_prefix="grpc"), options=options
+        )
+        prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
+            PredictionServicer(self.models), server
+        )
         model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelServicer(self.models), server)
         host = f"[{self.host}]" if ":" in self.host else self.host
         try:

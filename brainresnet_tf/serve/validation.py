@@ -58,7 +58,10 @@ class InputSpec:
         """``(batch, 120, 4)``."""
         if self.shape is None:
             return "(any rank)"
-        dims = ("batch" if d is None and i == 0 else "any" if d is None else str(d) for i, d in enumerate(self.shape))
+        dims = (
+            "batch" if d is None and i == 0 else "any" if d is None else str(d)
+            for i, d in enumerate(self.shape)
+        )
         return "(" + ", ".join(dims) + ")"
 
 
@@ -78,7 +81,9 @@ def check_declared(
 ) -> None:
     """Check an input's declared dtype and shape before its values are read."""
     if enum != spec.enum:
-        raise invalid(f"input {key} of signature {signature} must be {dtype_name(spec.enum)}, got {dtype_name(enum)}")
+        raise invalid(
+            f"input {key} of signature {signature} must be {dtype_name(spec.enum)}, got {dtype_name(enum)}"
+        )
     if shape is None:
         raise invalid(f"input {key} of signature {signature} has unknown rank; expected {spec.text()}")
     if any(n < 0 for n in shape):
@@ -105,7 +110,8 @@ def check_rows(signature: str, specs: dict[str, InputSpec], arrays: dict[str, np
             raise invalid(f"empty batch: input {key} of signature {signature} has no rows")
         if rows is not None and n != rows:
             raise invalid(
-                f"inputs of signature {signature} must have the same number of rows; {key} has {n}, another has {rows}"
+                f"inputs of signature {signature} must have the same number of rows; "
+                f"{key} has {n}, another has {rows}"
             )
         rows = n
     return rows or 1

@@ -39,7 +39,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--model-name", help="name clients ask for (default: the folder's name)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
     p.add_argument("--port", type=int, default=8500, help="gRPC port (0: the OS picks a free one)")
-    p.add_argument("--rest-port", type=int, default=8501, help="REST API port, on the same --host (0: no REST)")
+    p.add_argument(
+        "--rest-port", type=int, default=8501, help="REST API port, on the same --host (0: no REST)"
+    )
     p.add_argument(
         "--max-request-rows",
         type=int,
@@ -148,7 +150,12 @@ def serve(options: ServeOptions) -> None:
         else "off",
     )
     if server.rest_url:
-        log.info("model %s: REST (TF Serving API) on http://%s:%d", server.model_name, options.host, server.rest_port)
+        log.info(
+            "model %s: REST (TF Serving API) on http://%s:%d",
+            server.model_name,
+            options.host,
+            server.rest_port,
+        )
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())

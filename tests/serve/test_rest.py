@@ -48,14 +48,19 @@ def test_predict_row_and_columnar(exported, rest):
     assert status == 200 and list(body) == ["predictions"]
     np.testing.assert_allclose(body["predictions"], model(x).numpy(), atol=TOL)
     # the same version named in the path; columnar input, one named output -> "outputs" is the value
-    status, body = call(rest + "/versions/1:predict", {"signature_name": "predict_dna", "inputs": {"dna": seqs}})
+    status, body = call(
+        rest + "/versions/1:predict", {"signature_name": "predict_dna", "inputs": {"dna": seqs}}
+    )
     assert status == 200 and list(body) == ["outputs"]
     np.testing.assert_allclose(body["outputs"], keras_strand_avg(model, seqs), atol=TOL)
     # row format of a two-input signature: one object per row in, one object per row out
     b64 = {"b64": base64.b64encode(seqs[1].encode()).decode()}
     status, body = call(
         rest + ":predict",
-        {"signature_name": "variant_effect", "instances": [{"ref": seqs[0], "alt": b64}, {"ref": seqs[1], "alt": seqs[2]}]},
+        {
+            "signature_name": "variant_effect",
+            "instances": [{"ref": seqs[0], "alt": b64}, {"ref": seqs[1], "alt": seqs[2]}],
+        },
     )
     assert status == 200
     diff = keras_strand_avg(model, seqs[1:3]) - keras_strand_avg(model, seqs[:2])
@@ -96,16 +101,46 @@ def _bad(server):
     rest = server.rest_url + "/v1/models/tiny"
     one = onehot(random_dna(1, 3)).tolist()
     return {
-        "unknown model": (server.rest_url + "/v1/models/nope:predict", {"instances": one}, 404, "'nope' is not served"),
+        "unknown model": (
+            server.rest_url + "/v1/models/nope:predict",
+            {"instances": one},
+            404,
+            "'nope' is not served",
+        ),
         "unknown version": (rest + "/versions/7:predict", {"instances": one}, 404, "Specific(tiny, 7)"),
         "malformed JSON": (rest + ":predict", b"{instances: [", 400, "JSON Parse error"),
         "not an object": (rest + ":predict", [1, 2], 400, "JSON object"),
-        "no inputs": (rest + ":predict", {"signature_name": "serving_default"}, 400, "Missing 'inputs' or 'instances'"),
-        "both": (rest + ":predict", {"instances": one, "inputs": one}, 400, "only one of 'inputs' or 'instances'"),
-        "wrong shape": (rest + ":predict", {"instances": [[[0.0] * 4] * (L - 1)]}, 400, "expected (batch, 120, 4)"),
-        "ragged": (rest + ":predict", {"instances": [[[0.0] * 4] * L, [[0.0] * 3] * L]}, 400, "not a regular"),
+        "no inputs": (
+            rest + ":predict",
+            {"signature_name": "serving_default"},
+            400,
+            "Missing 'inputs' or 'instances'",
+        ),
+        "both": (
+            rest + ":predict",
+            {"instances": one, "inputs": one},
+            400,
+            "only one of 'inputs' or 'instances'",
+        ),
+        "wrong shape": (
+            rest + ":predict",
+            {"instances": [[[0.0] * 4] * (L - 1)]},
+            400,
+            "expected (batch, 120, 4)",
+        ),
+        "ragged": (
+            rest + ":predict",
+            {"instances": [[[0.0] * 4] * L, [[0.0] * 3] * L]},
+            400,
+            "not a regular",
+        ),
         "strings for floats": (rest + ":predict", {"instances": ["ACGT"]}, 400, "takes numbers"),
-        "unknown signature": (rest + ":predict", {"signature_name": "x", "instances": one}, 400, '"x" not found'),
+        "unknown signature": (
+            rest + ":predict",
+            {"signature_name": "x", "instances": one},
+            400,
+            '"x" not found',
+        ),
         "wrong input name": (rest + ":predict", {"inputs": {"seq": one}}, 400, "takes inputs {sequence}"),
         "bad DNA": (
             rest + ":predict",
@@ -138,7 +173,11 @@ def test_concurrent_rest_requests_are_batched(exported, server, rest):
     model = exported[0]
     seqs = random_dna(8, 13)
     results, barrier = {}, threading.Barrier(len(seqs))
-    before = server.manager.current.batch_stats()["predict_dna"].batches if "predict_dna" in server.manager.current.batch_stats() else 0
+    before = (
+        server.manager.current.batch_stats()["predict_dna"].batches
+        if "predict_dna" in server.manager.current.batch_stats()
+        else 0
+    )
 
     def one(i):
         barrier.wait()
@@ -155,7 +194,10 @@ def test_concurrent_rest_requests_are_batched(exported, server, rest):
     assert stats.batches - before < len(seqs)  # some requests shared a model call
     with urllib.request.urlopen(server.rest_url + "/monitoring/prometheus/metrics", timeout=30) as response:
         text = response.read().decode()
-    assert f'brainresnet_batches_total{{model="tiny",version="1",signature="predict_dna"}} {stats.batches}' in text
+    assert (
+        f'brainresnet_batches_total{{model="tiny",version="1",signature="predict_dna"}} {stats.batches}'
+        in text
+    )
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +232,7 @@ def test_readme_curl_line(exported, server):
     """The README's curl line, run as it is written there (with this server's port)."""
     seq = random_dna(1, 17)[0]
     line = (
-        f"curl -s -d '{{\"signature_name\": \"predict_dna\", \"instances\": [\"{seq}\"]}}' "
+        f'curl -s -d \'{{"signature_name": "predict_dna", "instances": ["{seq}"]}}\' '
         f"{server.rest_url}/v1/models/tiny:predict"
     )
     out = subprocess.run(line, shell=True, capture_output=True, text=True, timeout=60, check=True).stdout

@@ -99,13 +99,24 @@ def test_query_does_not_import_tensorflow(server, tmp_path):
     """`brainresnet query` loads TF Serving's protos without TensorFlow's runtime (seconds saved)."""
     seq = random_dna(1, 8)[0]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    cmd = [sys.executable, "-X", "importtime", "-m", "brainresnet_tf.cli", "query", "--server", server.address]
+    cmd = [
+        sys.executable,
+        "-X",
+        "importtime",
+        "-m",
+        "brainresnet_tf.cli",
+        "query",
+        "--server",
+        server.address,
+    ]
     done = subprocess.run(
         [*cmd, "--model", "tiny", "--sequences", seq], capture_output=True, text=True, timeout=120, env=env
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines()[0].split("\t") == ["name", *PROFILES]
-    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time")}
+    imported = {
+        line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time")
+    }
     assert "tensorflow_serving.apis.predict_pb2" in imported
     assert not any(m == "tensorflow.python" or m.startswith("tensorflow.python.") for m in imported)
 
