@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import deque
@@ -28,20 +29,25 @@ class Closed(Exception):
 
 
 class _Task:
-    __slots__ = ("arrays", "rows", "arrived", "done", "callback", "result", "error")
+    __slots__ = ("arrays", "rows", "arrived", "done", "loop", "future", "result", "error")
 
-    def __init__(self, arrays: Arrays, rows: int, callback=None):
+    def __init__(self, arrays: Arrays, rows: int, loop=None, future=None):
         self.arrays, self.rows, self.arrived = arrays, rows, time.monotonic()
-        self.callback = callback
-        self.done = None if callback is not None else threading.Event()
+        self.loop, self.future = loop, future  # an asyncio caller, else a blocked thread
+        self.done = threading.Event() if future is None else None
         self.result: Arrays | None = None
         self.error: BaseException | None = None
 
-    def finish(self) -> None:
-        if self.callback is not None:
-            self.callback(self.result, self.error)
+
+def _settle(tasks: list[_Task]) -> None:
+    """Hand results to waiting coroutines (runs in their event loop)."""
+    for task in tasks:
+        if task.future.done():  # the caller went away
+            continue
+        if task.error is not None:
+            task.future.set_exception(task.error)
         else:
-            self.done.set()
+            task.future.set_result(task.result)
 
 
 @dataclass
@@ -110,9 +116,15 @@ class Batcher:
             raise task.error
         return task.result
 
-    def submit_callback(self, arrays: Arrays, rows: int, callback) -> None:
-        """Queue ``arrays``; ``callback(result, error)`` is called from a batch thread when done."""
-        self._enqueue(_Task(arrays, rows, callback))
+    def submit_async(self, arrays: Arrays, rows: int) -> asyncio.Future:
+        """Queue ``arrays``; a future (of the running event loop) resolved with its own outputs.
+
+        A batch's coroutines are woken with one call into their loop, not one per request.
+        """
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._enqueue(_Task(arrays, rows, loop, future))
+        return future
 
     def close(self) -> None:
         """Finish what is queued, then stop the workers."""
@@ -192,5 +204,14 @@ class Batcher:
             self.stats.batches += 1
             self.stats.requests += len(batch)
             self.stats.rows += total
+        by_loop: dict[object, list[_Task]] = {}
         for task in batch:
-            task.finish()
+            if task.done is not None:
+                task.done.set()
+            else:
+                by_loop.setdefault(task.loop, []).append(task)
+        for loop, tasks in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, tasks)
+            except RuntimeError:  # the loop was closed: nobody is waiting any more
+                pass

@@ -23,13 +23,13 @@ one model per server.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import re
 import threading
 import time
-from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -238,6 +238,18 @@ class Servable:
             return batcher.submit(arrays, rows)
         except Closed:  # the version was swapped out after this request picked it
             return self.run(sig, arrays)
+
+    async def predict_async(
+        self, sig: Signature, arrays: dict[str, np.ndarray], rows: int
+    ) -> dict[str, np.ndarray]:
+        """``predict`` for the event loop: awaits the batch, or runs on the loop's executor."""
+        batcher = self.batcher(sig, rows)
+        if batcher is not None:
+            try:
+                return await batcher.submit_async(arrays, rows)
+            except Closed:
+                pass
+        return await asyncio.get_running_loop().run_in_executor(None, self.run, sig, arrays)
 
     def batch_stats(self) -> dict[str, BatchStats]:
         """Batching counters per signature."""
@@ -472,28 +484,18 @@ def check_metadata_fields(fields) -> None:
             raise invalid(f"Metadata field {field} is not supported (supported: signature_def)")
 
 
-class _Base:
+class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
+    """``tensorflow.serving.PredictionService``: Predict and GetModelMetadata (grpc.aio handlers).
+
+    ``prepare`` and ``response`` are the synchronous halves of Predict (checks, response building);
+    the model call in between is awaited, so one event-loop thread serves every request.
+    """
+
     def __init__(self, models: dict[str, ModelManager]):
         self.models = models
 
-    @staticmethod
-    def _guard(context, call, request):
-        try:
-            return call(request)
-        except ServingError as err:
-            context.abort(err.code, err.message)
-        except Exception as err:  # noqa: BLE001
-            log.exception("internal error")
-            context.abort(grpc.StatusCode.INTERNAL, f"{type(err).__name__}: {err}")
-
-
-class PredictionServicer(_Base, prediction_service_pb2_grpc.PredictionServiceServicer):
-    """``tensorflow.serving.PredictionService``: Predict and GetModelMetadata."""
-
-    def Predict(self, request, context):  # noqa: N802  (gRPC method name)
-        return self._guard(context, self._predict, request)
-
-    def _predict(self, request):
+    def prepare(self, request):
+        """(servable, signature, arrays, rows, outputs wanted) of a PredictRequest; ServingError if bad."""
         spec = request.model_spec
         servable = find_manager(self.models, spec.name).servable(spec_version(spec))
         sig = servable.signature(spec.signature_name)
@@ -506,19 +508,38 @@ class PredictionServicer(_Base, prediction_service_pb2_grpc.PredictionServiceSer
                 f"{sig.name} are {{{', '.join(sig.outputs)}}}, each at most once"
             )
         arrays, rows = servable.decode_protos(sig, request.inputs)
-        result = servable.predict(sig, arrays, rows)
+        return servable, sig, arrays, rows, wanted
+
+    @staticmethod
+    def response(request, servable: Servable, sig: Signature, wanted, outputs) -> predict_pb2.PredictResponse:
+        """The PredictResponse holding the wanted outputs."""
         response = predict_pb2.PredictResponse()
-        response.model_spec.name = spec.name
+        response.model_spec.name = request.model_spec.name
         response.model_spec.version.value = servable.version
         response.model_spec.signature_name = sig.name
         for key in wanted:
-            fill_proto(response.outputs[key], result[key])
+            fill_proto(response.outputs[key], outputs[key])
         return response
 
-    def GetModelMetadata(self, request, context):  # noqa: N802
-        return self._guard(context, self._metadata, request)
+    def predict(self, request) -> predict_pb2.PredictResponse:
+        """Predict, blocking (for callers without an event loop)."""
+        servable, sig, arrays, rows, wanted = self.prepare(request)
+        return self.response(request, servable, sig, wanted, servable.predict(sig, arrays, rows))
 
-    def _metadata(self, request):
+    async def Predict(self, request, context):  # noqa: N802  (gRPC method name)
+        try:
+            servable, sig, arrays, rows, wanted = self.prepare(request)
+            outputs = await servable.predict_async(sig, arrays, rows)
+            return self.response(request, servable, sig, wanted, outputs)
+        except ServingError as err:
+            error = err
+        except Exception as err:  # noqa: BLE001
+            log.exception("internal error")
+            error = ServingError(grpc.StatusCode.INTERNAL, f"{type(err).__name__}: {err}")
+        await context.abort(error.code, error.message)
+
+    def metadata(self, request) -> get_model_metadata_pb2.GetModelMetadataResponse:
+        """GetModelMetadataResponse (signature_def only); ServingError if bad."""
         spec = request.model_spec
         servable = find_manager(self.models, spec.name).servable(spec_version(spec))
         check_metadata_fields(list(request.metadata_field))
@@ -528,21 +549,41 @@ class PredictionServicer(_Base, prediction_service_pb2_grpc.PredictionServiceSer
         response.metadata["signature_def"].Pack(servable.signature_defs)
         return response
 
+    async def GetModelMetadata(self, request, context):  # noqa: N802
+        return await _answer(context, self.metadata, request)
 
-class ModelServicer(_Base, model_service_pb2_grpc.ModelServiceServicer):
+
+class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
     """``tensorflow.serving.ModelService``: GetModelStatus."""
 
-    def GetModelStatus(self, request, context):  # noqa: N802
-        return self._guard(context, self._status, request)
+    def __init__(self, models: dict[str, ModelManager]):
+        self.models = models
 
-    def _status(self, request):
-        manager = find_manager(self.models, request.model_spec.name)
-        return manager.status(spec_version(request.model_spec))
+    def status(self, request) -> get_model_status_pb2.GetModelStatusResponse:
+        """GetModelStatusResponse; ServingError if bad."""
+        return find_manager(self.models, request.model_spec.name).status(spec_version(request.model_spec))
+
+    async def GetModelStatus(self, request, context):  # noqa: N802
+        return await _answer(context, self.status, request)
+
+
+async def _answer(context, call, request):
+    try:
+        return call(request)
+    except ServingError as err:
+        error = err
+    except Exception as err:  # noqa: BLE001
+        log.exception("internal error")
+        error = ServingError(grpc.StatusCode.INTERNAL, f"{type(err).__name__}: {err}")
+    await context.abort(error.code, error.message)
 
 
 class ServingServer:
     """gRPC server (and optionally REST) for one model directory; ``start()`` returns the gRPC port.
 
+    Both APIs run on one asyncio event loop in a daemon thread (grpc.aio and aiohttp): requests
+    waiting for a batch hold no thread, and a batch wakes its requests with one call into the loop.
+    Model calls run on batch threads (or the loop's executor when not batched), outside the loop.
     ``rest_port``: None serves no REST API; 0 lets the OS pick a free port (see ``rest_port`` after
     ``start()``).
     """
@@ -569,9 +610,11 @@ class ServingServer:
         self.limits = limits
         self.manager = ModelManager(self.model_name, base, batching, poll_seconds, limits)
         self.host, self.port, self.rest_port = host, port, rest_port
-        # a request thread blocks while its batch runs: allow enough of them to fill a batch
-        self.max_workers = max_workers or max(16, min(256, batching.max_batch_size + 16))
-        self._server: grpc.Server | None = None
+        # threads for model calls that are not batched (the batchers have their own)
+        self.max_workers = max_workers or min(32, (os.cpu_count() or 1) + 4)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._grpc = None
         self._rest = None
 
     @property
@@ -579,19 +622,18 @@ class ServingServer:
         """Model name -> manager (one model per server)."""
         return {self.model_name: self.manager}
 
+    def _host(self) -> str:
+        return f"[{self.host}]" if ":" in self.host else self.host
+
     @property
     def address(self) -> str:
         """``host:port`` gRPC clients connect to."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
+        return f"{self._host()}:{self.port}"
 
     @property
     def rest_url(self) -> str | None:
         """``http://host:port`` of the REST API (None when it is off)."""
-        if self._rest is None:
-            return None
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.rest_port}"
+        return None if self._rest is None else f"http://{self._host()}:{self.rest_port}"
 
     def start(self) -> int:
         """Load the newest version, start polling and serving; return the bound gRPC port."""
@@ -601,47 +643,78 @@ class ServingServer:
                 "%s: no version under %s yet; waiting for one", self.model_name, self.manager.base_path
             )
         self.manager.start_polling()
+        ready, failure = threading.Event(), []
+
+        def main():
+            from concurrent.futures import ThreadPoolExecutor
+
+            loop = self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            loop.set_default_executor(ThreadPoolExecutor(self.max_workers, thread_name_prefix="model"))
+            try:
+                loop.run_until_complete(self._start())
+            except BaseException as err:  # noqa: BLE001  (raised again by start())
+                failure.append(err)
+            ready.set()
+            if not failure:
+                loop.run_forever()
+            loop.close()
+
+        self._thread = threading.Thread(target=main, name="serving-loop", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            self.manager.stop()
+            self._thread.join(5)
+            raise failure[0]
+        return self.port
+
+    async def _start(self) -> None:
         options = [
             ("grpc.max_receive_message_length", self.limits.max_message_bytes),
             ("grpc.max_send_message_length", 512 << 20),
         ]
-        server = grpc.server(
-            futures.ThreadPoolExecutor(self.max_workers, thread_name_prefix="grpc"), options=options
-        )
+        server = grpc.aio.server(options=options)
         prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
             PredictionServicer(self.models), server
         )
         model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelServicer(self.models), server)
-        host = f"[{self.host}]" if ":" in self.host else self.host
         try:
-            self.port = server.add_insecure_port(f"{host}:{self.port}")
+            self.port = server.add_insecure_port(f"{self._host()}:{self.port}")
         except RuntimeError as err:
-            self.manager.stop()
-            raise InputError(f"cannot bind {host}:{self.port} ({err})") from err
+            raise InputError(f"cannot bind {self._host()}:{self.port} ({err})") from err
         if self.rest_port is not None:
-            from brainresnet_tf.serve.rest import RestServer
+            from brainresnet_tf.serve.rest import RestApp
 
-            self._rest = RestServer(self.models, self.host, self.rest_port, self.limits)
+            rest = RestApp(self.models, self.limits)
             try:
-                self.rest_port = self._rest.start()
+                self.rest_port = await rest.start(self.host, self.rest_port)
             except OSError as err:
-                self.manager.stop()
-                raise InputError(f"cannot bind {host}:{self.rest_port} for REST ({err})") from err
-        server.start()
-        self._server = server
-        return self.port
+                raise InputError(f"cannot bind {self._host()}:{self.rest_port} for REST ({err})") from err
+            self._rest = rest
+        await server.start()
+        self._grpc = server
+
+    async def _stop(self, grace: float) -> None:
+        if self._rest is not None:
+            await self._rest.stop()
+        if self._grpc is not None:
+            await self._grpc.stop(grace)
 
     def stop(self, grace: float = 1.0) -> None:
         """Stop serving (in-flight requests get ``grace`` seconds) and polling."""
-        if self._rest is not None:
-            self._rest.stop(grace)
-            self._rest = None
-        if self._server is not None:
-            self._server.stop(grace).wait()
-            self._server = None
+        if self._loop is not None and self._loop.is_running():
+            done = asyncio.run_coroutine_threadsafe(self._stop(grace), self._loop)
+            try:
+                done.result(timeout=grace + 10)
+            except Exception:  # noqa: BLE001
+                log.warning("the server did not stop cleanly")
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+        self._rest = self._grpc = None
         self.manager.stop()
 
     def wait(self) -> None:
         """Block until the server stops."""
-        if self._server is not None:
-            self._server.wait_for_termination()
+        if self._thread is not None:
+            self._thread.join()

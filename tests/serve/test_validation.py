@@ -119,7 +119,7 @@ def requests(draw):
 def test_any_predict_request_gets_an_answer_or_a_client_error(server, request):
     servicer = PredictionServicer(server.models)
     try:
-        response = servicer._predict(request)
+        response = servicer.predict(request)
     except ServingError as err:
         assert err.code in CLIENT_ERRORS, (err.code, err.message)
         assert err.message
@@ -210,5 +210,5 @@ def test_a_tiny_message_cannot_declare_a_huge_tensor(server, shape):
         tensor.tensor_shape.dim.add(size=n)
     assert len(request.SerializeToString()) < 80
     with pytest.raises(ServingError) as info:
-        PredictionServicer(server.models)._predict(request)
+        PredictionServicer(server.models).predict(request)
     assert info.value.code == grpc.StatusCode.INVALID_ARGUMENT
