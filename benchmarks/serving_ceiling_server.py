@@ -71,7 +71,7 @@ def _bare_rest(port: int, n_outputs: int):
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port, backlog=1024).start()
-        bound.append(runner.addresses[0][1])
+        bound.extend([runner.addresses[0][1], runner])
 
     def main():
         asyncio.set_event_loop(loop)
@@ -113,6 +113,7 @@ def _bare_aio(port: int, n_outputs: int):
         )
         bound.append(server.add_insecure_port(f"127.0.0.1:{port}"))
         await server.start()
+        bound.append(server)  # a grpc.aio server that is garbage-collected stops
 
     def main():
         asyncio.set_event_loop(loop)
