@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from brainresnet_tf.workflows import COMMANDS  # noqa: E402  (after the TF log level is set)
+from brainresnet_tf.startup import quiet_tensorflow_import
+from brainresnet_tf.workflows import COMMANDS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``brainresnet`` console script."""
     from brainresnet_tf.errors import InputError
 
+    quiet_tensorflow_import()
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)

@@ -17,7 +17,15 @@ from tests.toy_data import make_tiny_run, write_fasta
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-REAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+# ../shared/data/real beside the checkout (a git worktree may sit deeper: the nearest one up)
+REAL_DATA = next(
+    (
+        p / "shared" / "data" / "real"
+        for p in Path(__file__).resolve().parents[1:]
+        if (p / "shared" / "data" / "real").is_dir()
+    ),
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real",
+)
 
 
 @pytest.fixture

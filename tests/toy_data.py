@@ -115,3 +115,120 @@ def make_tiny_run(tmp_path: Path) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path
+
+
+def write_bigwig_entries(
+    path: Path, chrom_sizes: dict[str, int], entries: list[tuple[str, int, int, float]]
+) -> Path:
+    """A bigWig of (chrom, start, end, value) intervals (bedGraph-like), sorted for pyBigWig."""
+    import pyBigWig
+
+    order = {c: i for i, c in enumerate(chrom_sizes)}
+    bw = pyBigWig.open(str(path), "w")
+    bw.addHeader(list(chrom_sizes.items()), maxZooms=0)
+    for chrom, start, end, value in sorted(entries, key=lambda e: (order[e[0]], e[1])):
+        bw.addEntries([chrom], [int(start)], ends=[int(end)], values=[float(value)])
+    bw.close()
+    return path
+
+
+def fake_variant_scores(
+    observed: Path, out: Path, profiles: tuple[str, ...] = ("iPSC_neuron_ATAC", "NPC_ATAC"), seed: int = 0
+) -> Path:
+    """A score-variants-like table for the demo variants of ``observed``, from their truth:
+    motif breaks lose (and creations gain) accessibility in the first profile; others ~0."""
+    import pandas as pd
+
+    obs = pd.read_csv(observed, sep="\t", keep_default_na=False)
+    rng = np.random.default_rng(seed)
+    effect = (
+        obs["class"]
+        .str.replace("_del", "")
+        .str.replace("_ins", "")
+        .str.replace("_indel", "")
+        .map({"break": -0.5, "create": 0.4, "buffered": -0.05, "neutral": 0.0})
+        .to_numpy()
+    )  # indels like the SNVs of their class (break_del as break, ...)
+    df = pd.DataFrame(
+        {
+            "CHROM": obs["chrom"],
+            "POS": obs["pos"],
+            "ID": obs["variant_id"],
+            "REF": obs["ref"],
+            "ALT": obs["alt"],
+        }
+    )
+    diffs = {}
+    for i, p in enumerate(profiles):
+        ref = rng.uniform(0.3, 0.9, len(obs))
+        diff = (effect if i == 0 else 0.2 * effect) + rng.normal(0, 0.02, len(obs))
+        alt = np.clip(ref + diff, 1e-4, 1 - 1e-4)
+        df[f"{p}_ref"], df[f"{p}_alt"], df[f"{p}_diff"] = ref, alt, alt - ref
+        df[f"{p}_logit_diff"] = np.log(alt / (1 - alt)) - np.log(ref / (1 - ref))
+        diffs[p] = alt - ref
+    mat = np.abs(np.column_stack(list(diffs.values())))
+    df["max_abs_diff"] = mat.max(axis=1)
+    df["max_abs_profile"] = np.array(profiles)[mat.argmax(axis=1)]
+    df.to_csv(out, sep="\t", index=False)
+    return out
+
+
+def edit_windows(seq: str, pos: int, ref: str, alt: str, length: int) -> tuple[str, str]:
+    """Brute-force (ref, alt) windows of a variant by editing the chromosome string: the ref
+    window holds POS at index length // 2; the alt window is the edited string cut at the same
+    start (a deletion filled from downstream), an insertion's d extra bases trimmed d // 2 on the
+    left and the rest on the right; N past the chromosome's ends."""
+    p0, c = pos - 1, length // 2
+    assert seq[p0 : p0 + len(ref)].upper() == ref, (seq[p0 : p0 + len(ref)], ref)
+    edited = seq[:p0] + alt + seq[p0 + len(ref) :]
+    d = len(alt) - len(ref)
+    shift = d // 2 if d > 0 else 0
+    pad = "N" * (2 * length + len(alt))
+
+    def cut(s: str, start: int) -> str:
+        return (pad + s.upper() + pad)[len(pad) + start : len(pad) + start + length]
+
+    return cut(seq, p0 - c), cut(edited, p0 - c + shift)
+
+
+def reverse_complement(seq: str) -> str:
+    """Reverse complement of an ACGTN string."""
+    return seq.translate(str.maketrans("ACGTN", "TGCAN"))[::-1]
+
+
+_FRESH = [0]
+
+
+def fresh_file(folder: Path, name: str, data: bytes) -> Path:
+    """``data`` written to a new file in ``folder`` (a unique name per call, ending in ``name``):
+    rewriting one file is ~100x slower on some filesystems (truncation), which property tests
+    running thousands of examples feel."""
+    _FRESH[0] += 1
+    path = Path(folder) / f"{_FRESH[0]}_{name}"
+    path.write_bytes(data)
+    return path
+
+
+def check_read_variants(variants: list, stats, seqs: dict[str, str]) -> None:
+    """What a valid read of a variant file is: every allele on the genome (``seqs``) with its REF,
+    ACGT alleles, left-normalised, typed, each once, and counts that add up."""
+    from brainresnet_tf.io.variants import VARIANT_TYPES, left_normalize, variant_kind
+
+    assert stats.scored == len(variants) == sum(stats.scored_types.values())
+    assert stats.alleles == stats.scored + sum(stats.skipped.values())
+    seen = set()
+    for v in variants:
+        seq = seqs[v.genome_chrom]
+        assert v.ref and v.alt and v.ref != v.alt
+        assert set(v.ref + v.alt) <= set("ACGT")
+        assert 1 <= v.pos and v.pos - 1 + len(v.ref) <= len(seq)
+        assert seq[v.pos - 1 : v.pos - 1 + len(v.ref)].upper() == v.ref
+        assert left_normalize(v.pos - 1, v.ref, v.alt, lambda i, s=seq: s[i].upper()) == (
+            v.pos - 1,
+            v.ref,
+            v.alt,
+        )
+        assert v.kind in VARIANT_TYPES and v.kind == variant_kind(v.ref, v.alt)[0]
+        key = (v.genome_chrom, v.pos, v.ref, v.alt)
+        assert key not in seen
+        seen.add(key)

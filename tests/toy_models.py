@@ -34,3 +34,16 @@ def variant_model() -> keras.Model:
     return build_resnet(
         VARIANT_LENGTH, len(VARIANT_PROFILES), ResNetSpec(stem_filters=8, stage_filters=(8,), head_units=8)
     )
+
+
+def position_model(length: int, n_profiles: int = 2, seed: int = 0) -> keras.Model:
+    """sigmoid(Dense(flattened one-hot)) with random weights: every base at every index moves the
+    output, so a window off by one base scores differently (for exact window tests). It computes
+    in float64, so its outputs do not depend on how a batch is composed (float32 kernels sum in
+    batch-dependent order, ~1e-7)."""
+    rng = np.random.default_rng(seed)
+    inp = keras.Input((length, 4))
+    dense = keras.layers.Dense(n_profiles, activation="sigmoid", dtype="float64")
+    model = keras.Model(inp, dense(keras.layers.Flatten()(inp)))
+    dense.set_weights([rng.normal(0, 0.5, (4 * length, n_profiles)), np.zeros(n_profiles)])
+    return model

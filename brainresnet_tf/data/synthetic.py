@@ -13,12 +13,16 @@ Everything is written as real files, so the code that reads hg38 and ENCODE read
     out_dir/genome.fa, genome.fa.fai     soft-masked (lower case) FASTA with N runs
     out_dir/peaks/<profile>.narrowPeak   one ATAC profile per cell type, sorted
     out_dir/signal/<profile>.bw          fixed-step (10 bp) signal, no NaN
+    out_dir/conservation.bw              GERP-like conservation: higher at planted motif sites
     out_dir/elements.tsv                 truth: one row per element, its motifs and 0/1 per cell type
     out_dir/motif_sites.tsv              truth: one row per planted instance (0-based, half-open)
     out_dir/dataset.json                 the parameters, grammar and JASPAR matrix ids used
 
 In ``motif_sites.tsv`` the ``sequence`` column is the instance as read along the motif (the
 JASPAR matrix's orientation); on the ``-`` strand the genome holds its reverse complement.
+
+The conservation track is drawn from its own random stream (``default_rng([seed, 17])``), after
+everything else: adding it left every other file byte for byte as it was.
 """
 
 from __future__ import annotations
@@ -58,6 +62,10 @@ _BIGWIG_STEP = 10
 _N_RUN_MARGIN = 1000  # no element or planted motif within this distance of an N run
 _ELEMENT_MARGIN = 300  # no background decoy or spurious peak within this distance of an element
 _DECOYS_PER_MB = 60
+CONSERVATION_FILE = "conservation.bw"
+_CONSERVATION_STREAM = 17  # the conservation track's own generator: default_rng([seed, 17])
+_CONSERVATION_BIN = 50  # background resolution (bp); planted motif bases get one value each
+GERP_RANGE = (-12.3, 6.17)  # GERP++ RS bounds on the human genome
 
 
 @dataclass(frozen=True)
@@ -150,6 +158,7 @@ class SyntheticDataset:
     elements: Path
     motif_sites: Path
     motifs: dict[str, str]
+    conservation: Path | None = None
 
 
 # --------------------------------------------------------------------------- JASPAR motifs
@@ -376,6 +385,8 @@ def generate_synthetic_dataset(
         bw_path = out / "signal" / f"{name}.bw"
         _write_bigwig(rng, bw_path, peaks, chrom_sizes, n_masks)
         profiles.append(SyntheticProfile(name, ct.name, assay, peak_path, bw_path))
+    conservation = out / CONSERVATION_FILE
+    write_conservation(conservation, seed, sites_df, elements_df, pwms, chrom_sizes, n_masks)
     motifs = {n: pwms[n][0] for n in names}
     meta = {
         "seed": seed,
@@ -396,7 +407,13 @@ def generate_synthetic_dataset(
     }
     _atomic_text(json.dumps(meta, indent=2) + "\n", out / "dataset.json")
     return SyntheticDataset(
-        fasta, chrom_sizes, tuple(profiles), out / "elements.tsv", out / "motif_sites.tsv", motifs
+        fasta,
+        chrom_sizes,
+        tuple(profiles),
+        out / "elements.tsv",
+        out / "motif_sites.tsv",
+        motifs,
+        conservation,
     )
 
 
@@ -568,6 +585,63 @@ def _write_signal(
         if n_full < n:
             bw.addEntries([chrom], [n_full * step], ends=[size], values=values[n_full:].astype(np.float64))
     bw.close()
+
+
+def write_conservation(
+    path: Path,
+    seed: int,
+    sites: pd.DataFrame,
+    elements: pd.DataFrame,
+    pwms: dict[str, tuple[str, np.ndarray]],
+    chrom_sizes: dict[str, int],
+    n_masks: dict[str, np.ndarray],
+    step: int = _CONSERVATION_BIN,
+) -> None:
+    """A GERP++-like conservation bigWig with known truth, from its own random stream.
+
+    Background: N(-0.2, 1) per ``step`` bp run; regulatory elements +0.5; every base of a planted
+    motif instance (elements and background decoys alike) 1 + 2 x its column's information
+    content (bits, of the matrix it was drawn from) + N(0, 1), so the bases a motif depends on are
+    the most constrained. Values are clipped to GERP's range and rounded to 0.01. N runs have no
+    value (alignment gaps: no coverage). Drawn from ``default_rng([seed, 17])`` and nothing else,
+    so the genome, peaks and signal files do not change with it.
+    """
+    crng = np.random.default_rng([seed, _CONSERVATION_STREAM])
+    ic = {n: 2 + (p * np.log2(p)).sum(axis=1) for n, (_, p) in pwms.items()}
+    with atomic_path(path) as tmp:
+        bw = pyBigWig.open(str(tmp), "w")
+        try:
+            bw.addHeader(list(chrom_sizes.items()), maxZooms=10)
+            for chrom, size in chrom_sizes.items():
+                values = np.repeat(crng.normal(-0.2, 1.0, -(-size // step)), step)[:size]
+                for s, e in _rows(elements, chrom, ("start", "end")):
+                    values[s:e] += 0.5
+                for s, e, strand, name in _rows(sites, chrom, ("start", "end", "strand", "motif_name")):
+                    column_ic = ic[name] if strand == "+" else ic[name][::-1]
+                    values[s:e] = 1.0 + 2.0 * column_ic + crng.normal(0.0, 1.0, e - s)
+                values = np.round(np.clip(values, *GERP_RANGE), 2)
+                values[n_masks[chrom]] = np.nan
+                starts, ends, run_values = _runs(values)
+                if len(starts):
+                    bw.addEntries([chrom] * len(starts), starts, ends=ends, values=run_values)
+        finally:
+            bw.close()
+
+
+def _rows(table: pd.DataFrame, chrom: str, columns: tuple[str, ...]) -> list[tuple]:
+    sub = table[table["chrom"] == chrom]
+    return list(zip(*(sub[c].tolist() for c in columns)))
+
+
+def _runs(values: np.ndarray) -> tuple[list[int], list[int], list[float]]:
+    """(starts, ends, values) of runs of equal, non-NaN values (bedGraph-like entries)."""
+    covered = ~np.isnan(values)
+    change = np.flatnonzero(
+        np.concatenate([[True], (values[1:] != values[:-1]) | (covered[1:] != covered[:-1]), [True]])
+    )
+    starts, ends = change[:-1], change[1:]
+    keep = covered[starts]
+    return starts[keep].tolist(), ends[keep].tolist(), values[starts[keep]].astype(float).tolist()
 
 
 def _atomic_tsv(df: pd.DataFrame, path: Path, header: bool = True) -> None:

@@ -11,8 +11,27 @@ carries >= ``min_motifs`` of the cell type's motifs, or any shared motif):
 * ``buffered``: a break of a planted instance whose element stays in the same state (true 0.5).
 * ``neutral``: an SNV in background sequence, away from every element and motif (true 0.5).
 
+Indels, with the same truth rule:
+
+* ``break_del``: a deletion of a whole planted motif instance (with its VCF anchor base) in an
+  element that is open only because of it (true ref fraction 0.8).
+* ``create_ins``: an insertion of the consensus of one of the cell type's motifs (either strand)
+  between the planted sites of an element one motif short of opening (true 0.2).
+* ``buffered_del``: a deletion of a planted instance whose element stays in the same state (0.5).
+* ``neutral_indel``: a deletion or insertion of 1-10 bp in background sequence (0.5).
+
+Every record is written left-normalised against the genome (as ``bcftools norm`` would), and the
+indels draw from their own random stream (their allele frequencies after the SNVs'), so the
+SNVs, their reads and frequencies are those of a demo without indels.
+
 Allelic reads: total ~ Poisson(``depth``), ref reads ~ Binomial(total, true ref fraction);
 significant when a two-sided binomial test against 0.5 (scipy) gives p < ``alpha``.
+
+Allele frequencies (the VCF's ``INFO/AF``, of the ALT allele), as purifying selection shapes them:
+variants that change an element's state (``break``, ``create``, ``break_del``, ``create_ins``) are
+rare, log10 AF ~ U(-4.5, -1.5); the others follow a broader spectrum, log10 AF ~ U(-3.5, log10 0.5), with
+ALT the major allele (AF -> 1 - AF) for a fifth of them. They are drawn from their own generator
+(``default_rng([seed, 29])``), so every other output is what it was before AF was added.
 """
 
 from __future__ import annotations
@@ -35,8 +54,23 @@ from brainresnet_tf.data.synthetic import (
 from brainresnet_tf.io.atomic import atomic_path
 from brainresnet_tf.io.genome import Genome, encode
 from brainresnet_tf.io.tables import write_table
+from brainresnet_tf.io.variants import left_normalize
 
-TRUE_REF_FRACTION = {"break": 0.8, "create": 0.2, "buffered": 0.5, "neutral": 0.5}
+TRUE_REF_FRACTION = {
+    "break": 0.8,
+    "create": 0.2,
+    "buffered": 0.5,
+    "neutral": 0.5,
+    "break_del": 0.8,
+    "create_ins": 0.2,
+    "buffered_del": 0.5,
+    "neutral_indel": 0.5,
+}
+INDEL_CLASSES = ("break_del", "create_ins", "buffered_del", "neutral_indel")
+# log10 allele-frequency ranges: state-changing variants are kept rare by purifying selection
+LOG10_AF_RANGE = {c: (-4.5, -1.5) for c in ("break", "create", "break_del", "create_ins")}
+NEUTRAL_LOG10_AF_RANGE = (-3.5, float(np.log10(0.5)))
+_AF_STREAM = 29  # the allele frequencies' own generator: default_rng([seed, 29])
 _BASES = "ACGT"
 
 
@@ -232,6 +266,152 @@ def _neutral_candidates(
     return pd.DataFrame(rows)
 
 
+def _deletion_candidates(
+    elements: pd.DataFrame,
+    sites: pd.DataFrame,
+    ct: CellType,
+    shared: tuple[str, ...],
+    codes: np.ndarray,
+    genome: Genome,
+) -> pd.DataFrame:
+    """One deletion per planted site in elements whose state follows the rule: the whole
+    instance, after its anchor base; ``break_del`` when that closes the element, else
+    ``buffered_del``."""
+    rows = []
+    by_el = sites.groupby("element_id")
+    for el in elements.itertuples(index=False):
+        if el.element_id not in by_el.groups:
+            continue
+        el_sites = by_el.get_group(el.element_id)
+        n_ct, n_shared = _element_truth(el_sites, ct, shared)
+        rule_open = n_ct >= ct.min_motifs or n_shared > 0
+        if int(getattr(el, ct.name)) != int(rule_open):
+            continue
+        off = genome.offset(el.chrom)
+        for site in el_sites.itertuples(index=False):
+            after_ct = n_ct - (site.motif_name in ct.motifs)
+            after_shared = n_shared - (site.motif_name in shared)
+            closes = rule_open and not (after_ct >= ct.min_motifs or after_shared > 0)
+            pos0 = site.start - 1
+            ref = "".join("ACGTN"[c] for c in codes[off + pos0 : off + site.end])
+            if pos0 < 0 or "N" in ref:
+                continue
+            rows.append(
+                {
+                    "chrom": site.chrom,
+                    "pos0": int(pos0),
+                    "ref": ref,
+                    "alt": ref[0],
+                    "cls": "break_del" if closes else "buffered_del",
+                    "element_id": el.element_id,
+                    "motif": site.motif_name,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _insertion_candidates(
+    rng: np.random.Generator,
+    elements: pd.DataFrame,
+    sites: pd.DataFrame,
+    ct: CellType,
+    shared: tuple[str, ...],
+    codes: np.ndarray,
+    genome: Genome,
+) -> pd.DataFrame:
+    """One insertion per element closed in ``ct`` that is one of its motifs short of opening: the
+    consensus of one of ``ct``'s motifs (random strand) at a position at least 3 bp from every
+    planted site, as near the element's centre as possible."""
+    by_el = sites.groupby("element_id")
+    rows = []
+    for el in elements.itertuples(index=False):
+        if el.element_id not in by_el.groups or int(getattr(el, ct.name)) != 0:
+            continue
+        el_sites = by_el.get_group(el.element_id)
+        n_ct, n_shared = _element_truth(el_sites, ct, shared)
+        if n_shared or n_ct != ct.min_motifs - 1:
+            continue
+        taken = np.zeros(el.end - el.start, bool)
+        for site in el_sites.itertuples(index=False):
+            taken[max(site.start - el.start - 3, 0) : site.end - el.start + 3] = True
+        taken[:1] = True  # the anchor base must lie inside the element
+        free = np.flatnonzero(~taken)
+        off = genome.offset(el.chrom)
+        free = free[codes[off + el.start + free] < 4]
+        if not len(free):
+            continue
+        i = int(free[np.argmin(np.abs(free - len(taken) // 2))])
+        name = ct.motifs[int(rng.integers(len(ct.motifs)))]
+        consensus = "".join(_BASES[j] for j in jaspar_motif(name)[1].argmax(axis=1))
+        if rng.random() < 0.5:
+            consensus = consensus[::-1].translate(str.maketrans("ACGT", "TGCA"))
+        anchor = _BASES[codes[off + el.start + i]]
+        rows.append(
+            {
+                "chrom": el.chrom,
+                "pos0": int(el.start + i),
+                "ref": anchor,
+                "alt": anchor + consensus,
+                "cls": "create_ins",
+                "element_id": el.element_id,
+                "motif": name,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _neutral_indels(
+    rng: np.random.Generator, snvs: pd.DataFrame, codes: np.ndarray, genome: Genome
+) -> pd.DataFrame:
+    """Each background SNV position of ``snvs`` turned into a 1-10 bp deletion or insertion."""
+    rows = []
+    for r in snvs.itertuples(index=False):
+        off, k = genome.offset(r.chrom), int(rng.integers(1, 11))
+        if rng.random() < 0.5:
+            ref = "".join("ACGTN"[c] for c in codes[off + r.pos0 : off + r.pos0 + k + 1])
+            if "N" in ref or len(ref) != k + 1:
+                continue
+            alt = ref[0]
+        else:
+            ref = r.ref
+            alt = ref + "".join(rng.choice(list(_BASES), k))
+        rows.append({**r._asdict(), "ref": ref, "alt": alt, "cls": "neutral_indel"})
+    return pd.DataFrame(rows)
+
+
+def _normalised(variants: pd.DataFrame, genome: Genome, codes: np.ndarray) -> pd.DataFrame:
+    """``variants`` with pos0, ref and alt left-normalised against the genome."""
+    out = []
+    for r in variants.itertuples(index=False):
+        off = genome.offset(r.chrom)
+        pos0, ref, alt = left_normalize(r.pos0, r.ref, r.alt, lambda i, o=off: "ACGTN"[codes[o + i]])
+        out.append({**r._asdict(), "pos0": pos0, "ref": ref, "alt": alt})
+    return pd.DataFrame(out, columns=variants.columns)
+
+
+def _sample(rng: np.random.Generator, tables: list[tuple[pd.DataFrame, str, int]]) -> list[pd.DataFrame]:
+    """At most ``n`` rows of class ``cls`` from each (table, cls, n), drawn without replacement."""
+    parts = []
+    for table, cls, n in tables:
+        if table.empty:
+            continue
+        sub = table[table["cls"] == cls]
+        if len(sub) > n:
+            sub = sub.iloc[np.sort(rng.choice(len(sub), n, replace=False))]
+        parts.append(sub)
+    return parts
+
+
+def simulate_allele_frequencies(rng: np.random.Generator, classes: np.ndarray) -> np.ndarray:
+    """ALT allele frequency per variant of the given classes (see the module docstring)."""
+    classes = np.asarray(classes, dtype=object)
+    lo = np.array([LOG10_AF_RANGE.get(c, NEUTRAL_LOG10_AF_RANGE)[0] for c in classes])
+    hi = np.array([LOG10_AF_RANGE.get(c, NEUTRAL_LOG10_AF_RANGE)[1] for c in classes])
+    af = 10.0 ** rng.uniform(lo, hi)
+    flip = (rng.random(len(classes)) < 0.2) & ~np.isin(classes, list(LOG10_AF_RANGE))
+    return np.where(flip, 1.0 - af, af)
+
+
 def simulate_reads(
     rng: np.random.Generator, true_ref_fraction: np.ndarray, depth: float = 40.0, alpha: float = 0.01
 ) -> pd.DataFrame:
@@ -255,17 +435,22 @@ def make_demo_variants(
     n_create: int = 60,
     n_buffered: int = 50,
     n_neutral: int = 800,
+    n_break_del: int = 120,
+    n_create_ins: int = 60,
+    n_buffered_del: int = 50,
+    n_neutral_indel: int = 300,
     depth: float = 40.0,
     alpha: float = 0.01,
     cell_types: tuple[CellType, ...] = DEFAULT_CELL_TYPES,
     shared: tuple[str, ...] = SHARED_MOTIFS,
 ) -> DemoVariants:
-    """Write a VCF of demo SNVs (classes above) and their observed allelic table (TSV).
+    """Write a VCF of demo SNVs and indels (classes above) and their observed allelic table (TSV).
 
     ``chroms`` limits the variants to some chromosomes (e.g. the held-out ones); each class
-    count is a maximum (fewer when the genome has fewer candidates). The observed table has
-    chrom, pos, ref, alt, variant_id, ref_reads, alt_reads, p_value, significant, and the truth:
-    class, element_id, motif, true_ref_fraction.
+    count is a maximum (fewer when the genome has fewer candidates; 0 leaves a class out). The
+    observed table has chrom, pos, ref, alt, variant_id, ref_reads, alt_reads, p_value,
+    significant, and the truth: class, element_id, motif, true_ref_fraction. The VCF's INFO has
+    CLASS and AF (allele frequency of ALT).
     """
     fasta, elements_path, sites_path = dataset_paths(data)
     ct = next((c for c in cell_types if c.name == cell_type), None)
@@ -283,28 +468,58 @@ def make_demo_variants(
     breaks = _break_candidates(elements, el_sites, ct, shared, codes, genome)
     creates = _create_candidates(elements, el_sites, ct, shared, codes, genome)
     neutral = _neutral_candidates(rng, genome, chroms, elements, sites, n_neutral)
-    parts = []
-    for table, cls, n in (
-        (breaks, "break", n_break),
-        (breaks, "buffered", n_buffered),
-        (creates, "create", n_create),
-        (neutral, "neutral", n_neutral),
-    ):
-        if table.empty:
-            continue
-        sub = table[table["cls"] == cls]
-        if len(sub) > n:
-            sub = sub.iloc[np.sort(rng.choice(len(sub), n, replace=False))]
-        parts.append(sub)
-    variants = pd.concat(parts, ignore_index=True).drop_duplicates(["chrom", "pos0"])
-    order = np.lexsort(
-        (variants["pos0"].to_numpy(), [list(genome.chrom_sizes).index(c) for c in variants["chrom"]])
+    parts = _sample(
+        rng,
+        [
+            (breaks, "break", n_break),
+            (breaks, "buffered", n_buffered),
+            (creates, "create", n_create),
+            (neutral, "neutral", n_neutral),
+        ],
     )
-    variants = variants.iloc[order].reset_index(drop=True)
+    snvs = _sorted(pd.concat(parts, ignore_index=True).drop_duplicates(["chrom", "pos0"]), genome)
+    snvs["true_ref_fraction"] = snvs["cls"].map(TRUE_REF_FRACTION)
+    snv_reads = simulate_reads(rng, snvs["true_ref_fraction"].to_numpy(), depth, alpha)
+
+    irng = np.random.default_rng([seed, 18])  # the indels' own stream: the SNVs stay as they were
+    deletions = _deletion_candidates(elements, el_sites, ct, shared, codes, genome)
+    insertions = _insertion_candidates(irng, elements, el_sites, ct, shared, codes, genome)
+    background = (
+        _neutral_candidates(irng, genome, chroms, elements, sites, n_neutral_indel)
+        if n_neutral_indel
+        else pd.DataFrame()
+    )
+    indel_parts = _sample(
+        irng,
+        [
+            (deletions, "break_del", n_break_del),
+            (deletions, "buffered_del", n_buffered_del),
+            (insertions, "create_ins", n_create_ins),
+            (
+                _neutral_indels(irng, background, codes, genome) if len(background) else background,
+                "neutral_indel",
+                n_neutral_indel,
+            ),
+        ],
+    )
+    # allele frequencies: the SNVs' drawn first, in their order, so they are what they were
+    af_rng = np.random.default_rng([seed, _AF_STREAM])
+    frames = [snvs.assign(_reads=np.arange(len(snvs)))]
+    reads = [snv_reads]
+    afs = [simulate_allele_frequencies(af_rng, snvs["cls"].to_numpy())]
+    if indel_parts:
+        indels = _normalised(pd.concat(indel_parts, ignore_index=True), genome, codes)
+        indels = _sorted(indels.drop_duplicates(["chrom", "pos0", "ref", "alt"]), genome)
+        indels["true_ref_fraction"] = indels["cls"].map(TRUE_REF_FRACTION)
+        reads.append(simulate_reads(irng, indels["true_ref_fraction"].to_numpy(), depth, alpha))
+        afs.append(simulate_allele_frequencies(af_rng, indels["cls"].to_numpy()))
+        frames.append(indels.assign(_reads=len(snvs) + np.arange(len(indels))))
+    variants = _sorted(pd.concat(frames, ignore_index=True), genome)
+    rows = variants["_reads"].to_numpy()
+    reads = pd.concat(reads, ignore_index=True).iloc[rows].reset_index(drop=True)
+    af = np.concatenate(afs)[rows]
     variants["pos"] = variants["pos0"] + 1
     variants["variant_id"] = [f"dv{i:05d}" for i in range(len(variants))]
-    variants["true_ref_fraction"] = variants["cls"].map(TRUE_REF_FRACTION)
-    reads = simulate_reads(rng, variants["true_ref_fraction"].to_numpy(), depth, alpha)
     observed = pd.concat(
         [
             variants[["chrom", "pos", "ref", "alt", "variant_id"]],
@@ -315,7 +530,7 @@ def make_demo_variants(
     )
 
     out_vcf, out_observed = Path(out_vcf), Path(out_observed)
-    _write_vcf(out_vcf, variants, genome, cell_type)
+    _write_vcf(out_vcf, variants.assign(af=af), genome, cell_type)
     write_table(observed, out_observed)
     counts = variants["cls"].value_counts().to_dict()
     return DemoVariants(
@@ -326,22 +541,34 @@ def make_demo_variants(
     )
 
 
+def _sorted(variants: pd.DataFrame, genome: Genome) -> pd.DataFrame:
+    """Rows in genome order (chromosome, then position; stable), index reset."""
+    names = list(genome.chrom_sizes)
+    order = np.lexsort((variants["pos0"].to_numpy(), [names.index(c) for c in variants["chrom"]]))
+    return variants.iloc[order].reset_index(drop=True)
+
+
 def _write_vcf(path: Path, variants: pd.DataFrame, genome: Genome, cell_type: str) -> None:
     """VCF 4.2 (gzip when the name ends in .gz)."""
     import gzip
 
+    indels = variants["cls"].isin(INDEL_CLASSES).any()
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [
         "##fileformat=VCFv4.2",
         "##source=brainresnet_tf.synthetic_variants",
         f"##reference={genome.path.name}",
         f'##INFO=<ID=CLASS,Number=1,Type=String,Description="demo truth for {cell_type}: '
-        'break, create, buffered or neutral">',
+        "break, create, buffered or neutral"
+        + (", or indels: break_del, create_ins, buffered_del, neutral_indel" if indels else "")
+        + '">',
+        '##INFO=<ID=AF,Number=A,Type=Float,Description="simulated ALT allele frequency: '
+        'state-changing (break, create) variants are rarer, as purifying selection makes them">',
     ]
     lines += [f"##contig=<ID={c},length={n}>" for c, n in genome.chrom_sizes.items()]
     lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")
     lines += [
-        f"{r.chrom}\t{r.pos}\t{r.variant_id}\t{r.ref}\t{r.alt}\t.\tPASS\tCLASS={r.cls}"
+        f"{r.chrom}\t{r.pos}\t{r.variant_id}\t{r.ref}\t{r.alt}\t.\tPASS\tCLASS={r.cls};AF={r.af:.4g}"
         for r in variants.itertuples(index=False)
     ]
     text = "\n".join(lines) + "\n"

@@ -113,6 +113,13 @@ class WindowTable:
                 int(z["context"]),
             )
 
+    def split_description(self, split: str = "test") -> str:
+        """Which chromosomes (and how many windows) a split holds, e.g. for plot titles."""
+        rows = self.split == split
+        chroms = list(dict.fromkeys(self.chrom[rows].tolist()))
+        shown = ", ".join(chroms[:4]) + (f" and {len(chroms) - 4} more" if len(chroms) > 4 else "")
+        return f"{split}: {shown or 'none'} ({int(rows.sum()):,} windows)"
+
     def summary(self) -> pd.DataFrame:
         """Rows and positives per profile in each split."""
         rows = []
@@ -122,7 +129,7 @@ class WindowTable:
                 {
                     "split": split,
                     "windows": len(sub),
-                    **{p: float(np.nansum(sub[:, i] > 0)) for i, p in enumerate(self.profiles)},
+                    **{p: int(np.nansum(sub[:, i] > 0)) for i, p in enumerate(self.profiles)},
                 }
             )
         return pd.DataFrame(rows)

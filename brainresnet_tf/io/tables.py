@@ -18,9 +18,17 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: file not found")
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    return pd.read_csv(path, sep="," if path.suffix == ".csv" else "\t")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a table")
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, sep="," if path.suffix == ".csv" else "\t")
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: empty table (expected a header line and rows)") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(f"{path}: cannot read table ({first})") from None
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike) -> None:

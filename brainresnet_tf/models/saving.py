@@ -84,10 +84,45 @@ def load_extractor(
 
 def genome_path_for(genome: str | os.PathLike | None, meta: ModelMeta) -> Path:
     """``--genome`` or else the genome the model was trained on (its metadata)."""
-    path = genome or meta.genome
-    if not path:
+    if genome:
+        return Path(genome)
+    if not meta.genome:
         raise InputError("--genome is required: the model's metadata names no genome")
-    return Path(path)
+    path = Path(meta.genome)
+    if not path.exists():
+        raise InputError(
+            f"the genome the model was trained on, {path}, is not there (moved, or a relative path "
+            "from another folder): give --genome FASTA"
+        )
+    return path
+
+
+def read_meta(path: str | os.PathLike) -> ModelMeta:
+    """The ``model.json`` beside a model (or extractor), checked; one-line errors."""
+    mpath = meta_path(path)
+    if not mpath.exists():
+        raise InputError(
+            f"{path}: its metadata {mpath.name} is missing (profile names, input length); copy "
+            "it from the run folder that wrote the model"
+        )
+    try:
+        data = json.loads(mpath.read_text())
+        meta = ModelMeta(**data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(f"{mpath}: not valid JSON ({err})") from None
+    except TypeError as err:
+        raise InputError(f"{mpath}: not a brainresnet model.json ({err})") from None
+    if (
+        not isinstance(meta.profiles, list)
+        or not meta.profiles
+        or not all(isinstance(p, str) for p in meta.profiles)
+    ):
+        raise InputError(f"{mpath}: 'profiles' must be a non-empty list of names")
+    if len(set(meta.profiles)) != len(meta.profiles):
+        raise InputError(f"{mpath}: profile names repeat ({meta.profiles})")
+    if not isinstance(meta.input_length, int) or meta.input_length < 1:
+        raise InputError(f"{mpath}: 'input_length' must be a positive integer")
+    return meta
 
 
 def load_model(path: str | os.PathLike, compile: bool = False) -> tuple[keras.Model, ModelMeta]:
@@ -95,17 +130,26 @@ def load_model(path: str | os.PathLike, compile: bool = False) -> tuple[keras.Mo
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: model file not found")
-    model = keras.models.load_model(path, compile=compile)
-    mpath = meta_path(path)
-    if mpath.exists():
-        meta = ModelMeta(**json.loads(mpath.read_text()))
-    else:  # a bare Keras model: infer what we can from its shapes
-        n_out = model.outputs[0].shape[-1]
-        meta = ModelMeta([f"profile_{i}" for i in range(n_out)], int(model.inputs[0].shape[1]))
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; expected a model.keras file written by brainresnet train")
+    meta = read_meta(path)
+    try:
+        model = keras.models.load_model(path, compile=compile)
+    except Exception as err:  # zip, HDF5, JSON or Keras deserialisation errors: all mean "not a model"
+        raise InputError(
+            f"{path}: not a readable Keras model ({type(err).__name__}: {str(err).splitlines()[0][:160]}); "
+            "expected a complete .keras file written by brainresnet train"
+        ) from None
     shape = tuple(model.inputs[0].shape[1:])
     if shape != (meta.input_length, len(meta.alphabet)):
         raise InputError(
             f"{path}: model input shape {shape} does not match its metadata "
             f"({meta.input_length}, {len(meta.alphabet)})"
+        )
+    n_out = model.outputs[0].shape[-1]
+    if meta.extra.get("kind") != EXTRACTOR_KIND and n_out != len(meta.profiles):
+        raise InputError(
+            f"{meta_path(path)}: names {len(meta.profiles)} profiles but the model has {n_out} outputs; "
+            "use the model.json written with this model"
         )
     return model, meta

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ARCHITECTURES = ("resnet", "baseline")
+TRANSFER_MODES = ("none", "frozen", "fine_tune")  # MetaChrom: scratch, frozen or fine-tuned extractor
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from keras import layers
 
 from brainresnet_tf.models.heads import add_heads
 from brainresnet_tf.models.resnet import ResNetSpec, build_resnet_encoder
+from brainresnet_tf.models.specs import TRANSFER_MODES
 
-MODES = ("none", "frozen", "fine_tune")
+MODES = TRANSFER_MODES
 EXTRACTOR_NAME = "metafeat"
 NEW_ENCODER_PREFIX = "new_"
 

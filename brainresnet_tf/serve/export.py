@@ -8,7 +8,12 @@ Signatures (all batch-polymorphic; outputs named, never ``output_0``):
   one-hot encoded in the graph, forward and reverse complement averaged. Other characters or
   other lengths fail an in-graph assertion (INVALID_ARGUMENT on TF Serving).
 - ``variant_effect``: ``ref`` and ``alt`` strings (B,) -> ``ref_probabilities``,
-  ``alt_probabilities`` and ``diff`` (alt - ref), each strand-averaged.
+  ``alt_probabilities`` and ``diff`` (alt - ref), each strand-averaged. It takes the two
+  windows, each exactly L bp, so it scores SNVs, MNVs and indels alike once the client builds
+  the windows by score-variants' convention (``brainresnet_tf.variant.scoring.variant_windows``:
+  the variant's first base at index L // 2; a deletion's alt window filled from downstream, an
+  insertion's trimmed symmetrically). Raw alleles or windows of another length are answered
+  INVALID_ARGUMENT, with that convention in the message (:data:`VARIANT_WINDOW_HINT`).
 - ``metadata``: no inputs -> ``profiles`` string (P,) and ``model_json`` string (the ModelMeta),
   so a client of any TF Serving server can label its table.
 
@@ -37,6 +42,12 @@ DNA_SIGNATURE = "predict_dna"
 VARIANT_SIGNATURE = "variant_effect"
 METADATA_SIGNATURE = "metadata"
 WARMUP_FILE = "tf_serving_warmup_requests"
+VARIANT_WINDOW_HINT = (
+    "variant_effect takes a ref and an alt window of exactly {L} bp each, not alleles: for an "
+    "indel or MNV build both as score-variants does (the variant's first base at index {c}; a "
+    "deletion's alt window filled from downstream, an insertion's trimmed symmetrically; "
+    "brainresnet_tf.variant.scoring.variant_windows)"
+)
 
 # Byte -> base code (A=0 C=1 G=2 T=3, N=4, anything else 5 = invalid), both cases.
 _BYTE_CODES = np.full(256, 5, dtype=np.int32)
@@ -149,7 +160,13 @@ def build_archive(model: keras.Model, meta: ModelMeta) -> keras.export.ExportArc
             tf.equal(tf.shape(ref)[0], tf.shape(alt)[0]),
             ["ref and alt must have the same number of sequences:", tf.shape(ref)[0], tf.shape(alt)[0]],
         )
-        with tf.control_dependencies([same]):
+        lengths = tf.concat([tf.strings.length(ref), tf.strings.length(alt)], axis=0)
+        windows = tf.debugging.Assert(
+            tf.reduce_all(tf.equal(lengths, L)),
+            [VARIANT_WINDOW_HINT.format(L=L, c=L // 2) + "; got lengths (ref..., alt...):", lengths],
+            summarize=16,
+        )
+        with tf.control_dependencies([same, windows]):
             x = tf.concat([dna_to_one_hot(ref, L, "ref"), dna_to_one_hot(alt, L, "alt")], axis=0)
         ref_p, alt_p = tf.split(_strand_average(model, x), 2, axis=0)
         return {f"ref_{out}": ref_p, f"alt_{out}": alt_p, "diff": alt_p - ref_p}

@@ -23,6 +23,13 @@ for _alias, _type in (("string_", np.bytes_), ("unicode_", np.str_)):
     if _alias not in np.__dict__:
         setattr(np, _alias, _type)
 
+try:
+    import pkg_resources  # noqa: F401  (Kipoi imports it; say so before Kipoi's traceback does)
+except ModuleNotFoundError:
+    raise InputError(
+        "Kipoi needs pkg_resources, which setuptools 81 and later removed; fix: "
+        'pip install "setuptools<81"  (or: pip install -e ".[kipoi]")'
+    ) from None
 from kipoi.data import Dataset, kipoi_dataloader  # noqa: E402
 from kipoi.metadata import GenomicRanges  # noqa: E402
 from kipoi.model import BaseModel  # noqa: E402

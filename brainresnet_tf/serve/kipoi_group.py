@@ -51,6 +51,25 @@ def group_template_dir() -> Path:
     return path
 
 
+KIPOI_FIX = 'pip install "setuptools<81" six pybedtools "kipoi>=0.8.6"  (or: pip install -e ".[kipoi]")'
+
+
+def check_kipoi_environment() -> None:
+    """Kipoi 0.8.6 imports ``pkg_resources`` (gone from setuptools 81 on), ``six`` and
+    ``pybedtools`` without declaring them; installing another package (e.g. torch) can upgrade
+    setuptools past 81 and break every ``kipoi`` command. Say so in one line, with the fix."""
+    from importlib.util import find_spec
+
+    missing = [name for name in ("kipoi", "pkg_resources", "six", "pybedtools") if find_spec(name) is None]
+    if missing:
+        why = (
+            " (setuptools 81 and later removed it; Kipoi 0.8.6 still imports it)"
+            if "pkg_resources" in missing
+            else ""
+        )
+        raise InputError(f"Kipoi cannot run here: missing {', '.join(missing)}{why}; fix: {KIPOI_FIX}")
+
+
 def default_kipoi_dir(home: str | os.PathLike | None = None) -> Path:
     """Where installed groups live by default: ``$HOME/.kipoi/brainresnet_models``."""
     return (Path(home) if home else Path.home()) / ".kipoi" / "brainresnet_models"
@@ -181,6 +200,7 @@ def install_model(
     """
     if not name or "/" in name or name.startswith("."):
         raise InputError(f"--name {name!r}: expected a plain model name such as iPSC_neuron")
+    check_kipoi_environment()
     model, meta = load_model(model_path)
     home = Path(home) if home else Path.home()
     kipoi_dir = Path(kipoi_dir) if kipoi_dir else default_kipoi_dir(home)

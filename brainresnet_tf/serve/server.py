@@ -39,7 +39,13 @@ import tensorflow as tf
 
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.serve.batching import Batcher, BatchingOptions, BatchStats, Closed
-from brainresnet_tf.serve.export import DEFAULT_SIGNATURE, WARMUP_FILE, version_dirs
+from brainresnet_tf.serve.export import (
+    DEFAULT_SIGNATURE,
+    VARIANT_SIGNATURE,
+    VARIANT_WINDOW_HINT,
+    WARMUP_FILE,
+    version_dirs,
+)
 from brainresnet_tf.serve.protos import (
     get_model_metadata_pb2,
     get_model_status_pb2,
@@ -201,9 +207,13 @@ class Servable:
     def _check_values(self, sig: Signature, arrays: dict[str, np.ndarray]) -> int:
         rows = check_rows(sig.name, sig.inputs, arrays)
         if self.dna_length:
+            length = self.dna_length
+            hint = (
+                VARIANT_WINDOW_HINT.format(L=length, c=length // 2) if sig.name == VARIANT_SIGNATURE else ""
+            )
             for key, spec in sig.inputs.items():
                 if spec.dtype == np.dtype(object):
-                    check_dna(key, arrays[key], self.dna_length)
+                    check_dna(key, arrays[key], length, hint)
         return rows
 
     def run(self, sig: Signature, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -117,12 +117,15 @@ def check_rows(signature: str, specs: dict[str, InputSpec], arrays: dict[str, np
     return rows or 1
 
 
-def check_dna(key: str, array: np.ndarray, length: int) -> None:
-    """Every string is exactly ``length`` bp of ACGTN (either case)."""
+def check_dna(key: str, array: np.ndarray, length: int, hint: str = "") -> None:
+    """Every string is exactly ``length`` bp of ACGTN (either case); ``hint`` explains a wrong length."""
     flat = array.ravel()
     for i, seq in enumerate(flat):
         if len(seq) != length:
-            raise invalid(f"input {key}, sequence {i}: {len(seq)} bp; the model takes exactly {length} bp")
+            raise invalid(
+                f"input {key}, sequence {i}: {len(seq)} bp; the model takes exactly {length} bp"
+                + (f" ({hint})" if hint else "")
+            )
     codes = np.frombuffer(b"".join(flat), dtype=np.uint8)
     bad = np.flatnonzero(~_VALID_DNA[codes])
     if bad.size:

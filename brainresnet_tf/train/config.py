@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
 import types
 import typing
@@ -16,7 +17,11 @@ import yaml
 from brainresnet_tf.data.targets import Profile
 from brainresnet_tf.data.windows import WindowSpec
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.models.specs import BaselineSpec, ResNetSpec
+from brainresnet_tf.models.specs import ARCHITECTURES, TRANSFER_MODES, BaselineSpec, ResNetSpec
+
+STRATEGIES = ("auto", "default", "mirrored", "multi_worker")
+LOOPS = ("auto", "fit", "custom")
+TARGETS = ("peaks", "signal")
 
 
 @dataclass(frozen=True)
@@ -90,10 +95,17 @@ def load_config(path: str | os.PathLike | None = None, overrides: dict[str, Any]
         path = Path(path)
         if not path.exists():
             raise InputError(f"{path}: config file not found")
+        if path.is_dir():
+            raise InputError(f"{path}: is a folder; expected a YAML config file (see configs/)")
         try:
             data = yaml.safe_load(path.read_text()) or {}
         except yaml.YAMLError as err:
-            raise InputError(f"{path}: not valid YAML ({err})") from None
+            where = getattr(err, "problem_mark", None)
+            line = f":{where.line + 1}" if where is not None else ""
+            problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+            raise InputError(f"{path}{line}: not valid YAML ({problem})") from None
+        except (UnicodeDecodeError, ValueError):
+            raise InputError(f"{path}: not a text file; expected a YAML config") from None
         if not isinstance(data, dict):
             raise InputError(f"{path}: config must be a mapping of sections")
         base = path.parent
@@ -101,15 +113,91 @@ def load_config(path: str | os.PathLike | None = None, overrides: dict[str, Any]
         set_dotted(data, dotted, value)
     where = str(path) if path is not None else "config"
     config = _build(Config, data, where, "", base)
+    validate(config, where)
     return dataclasses.replace(config, source=Path(path) if path is not None else None)
+
+
+def validate(config: Config, where: str = "config") -> None:
+    """Check every value's range and choice (no TensorFlow needed): one line per problem."""
+
+    def bad(key: str, value: Any, expected: str) -> InputError:
+        return InputError(f"{where}: '{key}' is {value!r}; expected {expected}")
+
+    def positive(key: str, value: float, allow_zero: bool = False) -> None:
+        ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+        if not ok:
+            raise bad(key, value, "a number >= 0" if allow_zero else "a number > 0")
+
+    def fraction(key: str, value: float, low_open: bool = False) -> None:
+        if not (math.isfinite(value) and (0 < value if low_open else 0 <= value) and value <= 1):
+            raise bad(key, value, "a fraction in (0, 1]" if low_open else "a fraction in [0, 1]")
+
+    def choice(key: str, value: str, options: tuple[str, ...]) -> None:
+        if value not in options:
+            raise bad(key, value, "one of " + ", ".join(options))
+
+    choice("model.arch", config.model.arch, ARCHITECTURES)
+    choice("transfer.mode", config.transfer.mode, TRANSFER_MODES)
+    choice("training.strategy", config.training.strategy, STRATEGIES)
+    choice("training.loop", config.training.loop, LOOPS)
+    choice("windows.target", config.windows.target, TARGETS)
+    w, tr = config.windows, config.training
+    for key, value in (
+        ("windows.bin_size", w.bin_size),
+        ("windows.context", w.context),
+        ("training.batch_size", tr.batch_size),
+        ("training.epochs", tr.epochs),
+    ):
+        positive(key, value)
+    if w.context < w.bin_size:
+        raise bad("windows.context", w.context, f"at least windows.bin_size ({w.bin_size})")
+    positive("windows.negative_ratio", w.negative_ratio, allow_zero=True)
+    fraction("windows.min_overlap", w.min_overlap, low_open=True)
+    fraction("windows.max_n_fraction", w.max_n_fraction)
+    fraction("windows.signal_quantile", w.signal_quantile, low_open=True)
+    positive("training.learning_rate", tr.learning_rate)
+    positive("transfer.learning_rate", config.transfer.learning_rate)
+    positive("training.patience", tr.patience)
+    positive("training.min_epochs", tr.min_epochs, allow_zero=True)
+    _validate_spec("model.resnet", config.model.resnet, bad)
+    _validate_spec("model.baseline", config.model.baseline, bad)
+    names = [p.name for p in config.profiles]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InputError(
+            f"{where}: profile name(s) {', '.join(map(repr, repeated))} appear more than once; "
+            "every profile needs its own name (one model output each)"
+        )
+    for p in config.profiles:
+        if not p.name.strip():
+            raise InputError(f"{where}: a profile has an empty name")
+
+
+def _validate_spec(prefix: str, spec: Any, bad) -> None:
+    """Sizes > 0, dropout rates in [0, 1), filter lists not empty."""
+    for f in dataclasses.fields(spec):
+        value = getattr(spec, f.name)
+        key = f"{prefix}.{f.name}"
+        if "dropout" in f.name:
+            if not (math.isfinite(value) and 0 <= value < 1):
+                raise bad(key, value, "a rate in [0, 1)")
+        elif isinstance(value, tuple):
+            if not value or any(not isinstance(v, int) or v < 1 for v in value):
+                raise bad(key, list(value), "a non-empty list of positive integers")
+        elif isinstance(value, int) and not isinstance(value, bool) and value < 1:
+            raise bad(key, value, "a positive integer")
 
 
 def set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
     """Set ``data["a"]["b"] = value`` for ``dotted="a.b"``, creating sections as needed."""
     keys = dotted.split(".")
+    if not all(keys):
+        raise InputError(f"--set {dotted}=...: empty key part (expected section.key=value)")
     node = data
-    for key in keys[:-1]:
+    for i, key in enumerate(keys[:-1]):
         node = node.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise InputError(f"--set {dotted}=...: '{'.'.join(keys[: i + 1])}' is a value, not a section")
     node[keys[-1]] = value
 
 
@@ -120,7 +208,12 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
         if "=" not in item:
             raise InputError(f"--set {item!r}: expected KEY=VALUE, e.g. training.epochs=3")
         key, value = item.split("=", 1)
-        out[key.strip()] = yaml.safe_load(value)
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise InputError(
+                f"--set {item!r}: the value is not valid YAML (quote strings: key='a,b')"
+            ) from None
     return out
 
 
@@ -203,3 +296,25 @@ def _profile(value, where: str, dotted: str, base: Path) -> Profile:
     if profile.peaks is None and profile.bigwig is None:
         raise InputError(f"{where}: profile '{profile.name}' has neither 'peaks' nor 'bigwig'")
     return profile
+
+
+def check_files(config: Config) -> None:
+    """Every input file the config names exists and is a file: checked before TensorFlow loads."""
+    where = str(config.source or "config")
+
+    def check(key: str, path: Path | None, required: bool = False) -> None:
+        if path is None:
+            if required:
+                raise InputError(f"{where}: '{key}' is not set")
+            return
+        if not path.exists():
+            raise InputError(f"{where}: '{key}' {path}: file not found")
+        if path.is_dir():
+            raise InputError(f"{where}: '{key}' {path}: is a folder, expected a file")
+
+    check("genome.fasta", config.genome.fasta, required=True)
+    for i, p in enumerate(config.profiles):
+        check(f"profiles[{i}].peaks", p.peaks)
+        check(f"profiles[{i}].bigwig", p.bigwig)
+    if config.transfer.mode != "none":
+        check("transfer.extractor", config.transfer.extractor, required=True)

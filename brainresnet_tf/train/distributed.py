@@ -54,10 +54,9 @@ import tensorflow as tf
 
 from brainresnet_tf.data.pipeline import WindowSource, make_dataset
 from brainresnet_tf.errors import InputError
+from brainresnet_tf.train.config import LOOPS, STRATEGIES
 
 WORKER_DIR_ENV = "BRAINRESNET_WORKER_DIR"
-STRATEGIES = ("auto", "default", "mirrored", "multi_worker")
-LOOPS = ("auto", "fit", "custom")
 
 
 @dataclass(frozen=True)

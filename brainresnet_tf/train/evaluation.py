@@ -72,8 +72,12 @@ def plot_curves(
     path: str | os.PathLike,
     title: str = "",
 ) -> None:
-    """ROC and PR curves per profile; one line style per model (e.g. resnet vs baseline)."""
-    fig, (ax_roc, ax_pr) = plt.subplots(1, 2, figsize=(11, 4.8))
+    """ROC and PR curves per profile; one line style per model (e.g. resnet vs baseline).
+
+    Each legend entry gives the curve's AUROC / AUPRC; the PR panel shows each profile's no-skill
+    line (its positive fraction); ``title`` should say which split (chromosomes, regions) it is.
+    """
+    fig, (ax_roc, ax_pr) = plt.subplots(1, 2, figsize=(12, 5))
     colors = plt.cm.tab10(np.linspace(0, 1, 10))
     styles = ["-", "--", ":", "-."]
     for m, (model_name, y_pred) in enumerate(predictions.items()):
@@ -85,14 +89,44 @@ def plot_curves(
             fpr, tpr, _ = metrics.roc_curve(y, y_pred[mask, i])
             prec, rec, _ = metrics.precision_recall_curve(y, y_pred[mask, i])
             style = dict(color=colors[i % 10], ls=styles[m % 4], lw=1.4)
-            ax_roc.plot(fpr, tpr, label=f"{model_name} {name}", **style)
-            ax_pr.plot(rec, prec, **style)
-    ax_roc.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
+            auroc = metrics.roc_auc_score(y, y_pred[mask, i])
+            auprc = metrics.average_precision_score(y, y_pred[mask, i])
+            ax_roc.plot(fpr, tpr, label=f"{model_name} {name} (AUROC {auroc:.3f})", **style)
+            ax_pr.plot(rec, prec, label=f"{model_name} {name} (AUPRC {auprc:.3f})", **style)
+            if m == 0:
+                ax_pr.axhline(y.mean(), color=colors[i % 10], lw=0.8, ls=":")
+    ax_roc.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":", label="chance")
+    ax_pr.plot([], [], color="grey", lw=0.8, ls=":", label="no skill (positive fraction)")
     ax_roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
     ax_pr.set(xlabel="recall", ylabel="precision", title="precision-recall", ylim=(0, 1.02))
-    ax_roc.legend(fontsize=7, loc="lower right")
+    ax_roc.legend(fontsize=6, loc="lower right")
+    ax_pr.legend(fontsize=6, loc="lower left")
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
+def plot_history(histories: dict[str, pd.DataFrame], path: str | os.PathLike) -> None:
+    """Training curves per model: training and validation loss, validation AUPRC, per epoch."""
+    fig, (ax_loss, ax_auprc) = plt.subplots(1, 2, figsize=(11, 4))
+    for m, (model_name, hist) in enumerate(histories.items()):
+        if hist.empty or "epoch" not in hist:
+            continue
+        color = plt.cm.tab10(m % 10)
+        ax_loss.plot(hist["epoch"], hist["loss"], color=color, label=f"{model_name} train")
+        if "val_loss" in hist:
+            ax_loss.plot(
+                hist["epoch"], hist["val_loss"], color=color, ls="--", label=f"{model_name} validation"
+            )
+        if "val_auprc" in hist:
+            ax_auprc.plot(hist["epoch"], hist["val_auprc"], color=color, marker="o", ms=3, label=model_name)
+            best = hist["val_auprc"].idxmax()
+            ax_auprc.plot(hist["epoch"][best], hist["val_auprc"][best], "*", color=color, ms=10)
+    ax_loss.set(xlabel="epoch", ylabel="loss", title="loss")
+    ax_auprc.set(xlabel="epoch", ylabel="mean validation AUPRC", title="validation AUPRC (star: kept epoch)")
+    for ax in (ax_loss, ax_auprc):
+        ax.legend(fontsize=7)
     fig.tight_layout()
     save_figure(fig, path)
 

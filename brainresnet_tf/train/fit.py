@@ -54,6 +54,7 @@ class TrainResult:
     history: pd.DataFrame
     out_dir: Path
     best_epoch: int
+    resumed_from: int | None = None  # the checkpoint's epoch when --resume continued a run
 
 
 def choose_strategy(name: str = "auto") -> tf.distribute.Strategy:
@@ -346,7 +347,7 @@ def train_model(
         bin_size=table.bin_size,
         target=config.windows.target,
         arch=arch,
-        genome=str(config.genome.fasta or ""),
+        genome=str(Path(config.genome.fasta).resolve()) if config.genome.fasta else "",
         cell_types=[p.cell_type for p in config.profiles],
         assays=[p.assay for p in config.profiles],
         extra={
@@ -358,7 +359,14 @@ def train_model(
     )
     if chief:
         save_model(best, out_dir / "model.keras", meta)
-    return TrainResult(best, meta, pd.DataFrame(checkpointer.state["history"]), out_dir, best_epoch)
+    return TrainResult(
+        best,
+        meta,
+        pd.DataFrame(checkpointer.state["history"]),
+        out_dir,
+        best_epoch,
+        resumed_from=state["epoch"] if state else None,
+    )
 
 
 def evaluate_model(
@@ -369,6 +377,7 @@ def evaluate_model(
     name: str,
     splits: tuple[str, ...] = ("valid", "test"),
     batch_size: int = 128,
+    progress: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """Long-format metrics (model, profile, split, ...) and (labels, predictions) per split."""
     frames, preds = [], {}
@@ -377,7 +386,7 @@ def evaluate_model(
         source = WindowSource(genome, table.of_split(split))
         if len(source) == 0:
             continue
-        y_true, y_pred = predict_source(predictor, source, batch_size)
+        y_true, y_pred = predict_source(predictor, source, batch_size, progress=progress)
         preds[split] = (y_true, y_pred)
         frame = profile_metrics(y_true, y_pred, meta.profiles, meta.target)
         frame.insert(0, "split", split)

@@ -8,10 +8,23 @@ import pandas as pd
 
 from brainresnet_tf.io.atomic import write_json
 from brainresnet_tf.io.tables import write_table
-from brainresnet_tf.train.evaluation import METRIC_COLUMNS, format_table, mean_metric, plot_curves
+from brainresnet_tf.train.evaluation import (
+    METRIC_COLUMNS,
+    format_table,
+    mean_metric,
+    plot_curves,
+    plot_history,
+)
 
 
-def write_reports(out: Path, metrics: pd.DataFrame, preds: dict[str, dict], profiles: list[str]) -> str:
+def write_reports(
+    out: Path,
+    metrics: pd.DataFrame,
+    preds: dict[str, dict],
+    profiles: list[str],
+    test_label: str = "test split",
+    histories: dict[str, pd.DataFrame] | None = None,
+) -> str:
     """``metrics.tsv`` (long), ``metrics.json`` (means), ``curves.png`` (test split).
 
     Returns the printable test table ('' when there is no test split with labels).
@@ -27,8 +40,10 @@ def write_reports(out: Path, metrics: pd.DataFrame, preds: dict[str, dict], prof
     if test:
         y_true = next(iter(test.values()))[0]
         plot_curves(
-            y_true, {k: v[1] for k, v in test.items()}, profiles, out / "curves.png", title="test chromosomes"
+            y_true, {k: v[1] for k, v in test.items()}, profiles, out / "curves.png", title=test_label
         )
+    if histories:
+        plot_history(histories, out / "training_curves.png")
     if (metrics["split"] == "test").any() and metrics["auroc"].notna().any():
         return format_table(metrics, "test")
     return ""

@@ -41,6 +41,14 @@ def subsample_train(table: WindowTable, fraction: float, seed: int) -> WindowTab
     return table.subset(mask)
 
 
+def batch_size_for(n_train: int, requested: int) -> int:
+    """``requested``, or for a small subsample a power of two giving at least four steps per epoch
+    (at least 8): 5% of a small table can hold fewer windows than one batch."""
+    if n_train >= 4 * requested:
+        return requested
+    return max(8, min(requested, 2 ** int(np.log2(max(n_train // 4, 1)))))
+
+
 def compare_transfer(
     config: Config,
     genome: Genome,
@@ -68,10 +76,15 @@ def compare_transfer(
                 if done.exists():
                     rows.append(json.loads(done.read_text()))
                     continue
+                n_train = int((sub.split == "train").sum())
                 run_config = dataclasses.replace(
                     config,
                     transfer=dataclasses.replace(config.transfer, extractor=extractor, mode=mode),
-                    training=dataclasses.replace(config.training, seed=seed),
+                    training=dataclasses.replace(
+                        config.training,
+                        seed=seed,
+                        batch_size=batch_size_for(n_train, config.training.batch_size),
+                    ),
                     out_dir=run_dir,
                 )
                 log(

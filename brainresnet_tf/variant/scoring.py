@@ -1,16 +1,24 @@
 """Variant effect scores: allele windows, strand-averaged model calls, streamed per-profile effects.
 
-Data flow: VCF (plain or gzip, streamed line by line) -> one row per ALT allele -> REF checked
-against the genome -> windows of the model's input length centred on the variant (the variant
-sits at index ``L // 2``; :func:`window_starts`) -> ref and alt, forward and reverse complement,
-one model call per batch -> per-profile ``ref``, ``alt``, ``diff = alt - ref`` and
+Data flow: a VCF or a variant table (plain or gzip, streamed line by line) -> one row per ALT
+allele -> REF checked against the genome, left-normalised -> windows of the model's input length
+(:func:`variant_windows`, convention below) -> ref and alt, forward and reverse complement, one
+model call per batch -> per-profile ``ref``, ``alt``, ``diff = alt - ref`` and
 ``logit_diff = logit(alt) - logit(ref)`` (``log2fc`` for signal models), averaged over strands ->
 rows appended to the output as each batch finishes (TSV, or Parquet in row groups).
 
+Window convention (:data:`WINDOW_CONVENTION`, also written to ``<out stem>.summary.json``): the
+ref window is the genome's ``L`` bases with the variant's first REF base (POS; for an indel the
+anchor base) at index ``L // 2``. The alt window is the genome edited (REF replaced by ALT) and
+cut to ``L`` bases with the same start, so a deletion's window is filled from downstream; an
+insertion's edited sequence is ``d`` bases longer and is trimmed symmetrically (``d // 2`` from
+the left, the rest from the right). The reverse strand scores the reverse complement of the same
+two windows. Bases past a chromosome end are N.
+
 Reading and window gathering (a thread), the model, and building and writing rows (a thread)
-overlap, and only a few batches are held at once, so memory does not grow with the VCF. What
-the reader skips (:mod:`brainresnet_tf.io.vcf`) is counted by reason in ``<out stem>.summary.json``
-and listed with its file and line in ``<out stem>.skipped.tsv``.
+overlap, and only a few batches are held at once, so memory does not grow with the input. What
+the reader skips (:mod:`brainresnet_tf.io.variants`) is counted by reason in
+``<out stem>.summary.json`` and listed with its file and line in ``<out stem>.skipped.tsv``.
 """
 
 from __future__ import annotations
@@ -30,9 +38,17 @@ from tqdm.auto import tqdm
 
 from brainresnet_tf.inference.predict import Predictor
 from brainresnet_tf.io.atomic import atomic_open, write_json
-from brainresnet_tf.io.genome import Genome, encode, reverse_complement_codes
+from brainresnet_tf.io.genome import N_CODE, Genome, encode, reverse_complement_codes
 from brainresnet_tf.io.tables import TableWriter
-from brainresnet_tf.io.vcf import ID_COLUMNS, Region, Variant, VariantStats, VcfReader
+from brainresnet_tf.io.variants import (
+    DEFAULT_MAX_INDEL,
+    ID_COLUMNS,
+    Region,
+    Variant,
+    VariantReader,
+    VariantStats,
+    open_variants,
+)
 from brainresnet_tf.models.saving import ModelMeta
 
 _EPS = 1e-6
@@ -47,14 +63,81 @@ def window_starts(pos: np.ndarray, length: int) -> np.ndarray:
     return np.asarray(pos, dtype=np.int64) - 1 - length // 2
 
 
+WINDOW_CONVENTION = (
+    "ref window: L genome bases, the variant's first REF base (POS) at index L//2; alt window: "
+    "the genome with REF replaced by ALT, same start, L bases: a deletion is filled from "
+    "downstream, an insertion of d extra bases is trimmed symmetrically (d//2 from the left, "
+    "d - d//2 from the right); reverse strand: reverse complement of the same windows; "
+    "N past chromosome ends"
+)
+
+
 def allele_windows(
     genome: Genome, chroms: np.ndarray, pos: np.ndarray, alts: np.ndarray, length: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(ref codes, alt codes), each (n, length) uint8, centred on 1-based ``pos``; N-padded."""
+    """(ref codes, alt codes) of SNVs, each (n, length) uint8, centred on 1-based ``pos``; N-padded."""
     ref = genome.codes_at(chroms, window_starts(pos, length), length)
     alt = ref.copy()
     alt[:, length // 2] = np.asarray(alts, dtype=np.uint8)
     return ref, alt
+
+
+def variant_windows(
+    genome: Genome,
+    chroms: np.ndarray,
+    pos: np.ndarray,
+    refs: list[str],
+    alts: list[str],
+    length: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ref codes, alt codes), each (n, length) uint8, of any alleles (SNV, MNV, indel), by the
+    module's window convention; vectorised, SNVs on a fast path."""
+    chroms = np.asarray(chroms)
+    pos = np.asarray(pos, dtype=np.int64)
+    c = length // 2
+    ref_w = genome.codes_at(chroms, pos - 1 - c, length)
+    alt_w = ref_w.copy()
+    r = np.fromiter(map(len, refs), np.int64, len(refs))
+    a = np.fromiter(map(len, alts), np.int64, len(alts))
+    snv = (r == 1) & (a == 1)
+    if snv.all():
+        alt_w[:, c] = encode("".join(alts))
+        return ref_w, alt_w
+    if snv.any():
+        alt_w[snv, c] = encode("".join(x for x, s in zip(alts, snv) if s))
+    rows = np.flatnonzero(~snv)
+    alt_w[rows] = _edited_windows(
+        genome, chroms[rows], pos[rows] - 1, r[rows], [alts[i] for i in rows], length
+    )
+    return ref_w, alt_w
+
+
+def _edited_windows(
+    genome: Genome, chroms: np.ndarray, pos0: np.ndarray, r: np.ndarray, alts: list[str], length: int
+) -> np.ndarray:
+    """Alt windows (n, length): the genome with ``r`` bases at ``pos0`` replaced by each ALT."""
+    a = np.fromiter(map(len, alts), np.int64, len(alts))
+    d = a - r
+    shift = np.where(d > 0, d // 2, 0)  # an insertion is trimmed symmetrically
+    k = (pos0 - length // 2 + shift)[:, None] + np.arange(length)  # edited-sequence coordinates
+    rel = k - pos0[:, None]
+    in_alt = (rel >= 0) & (rel < a[:, None])
+    gpos = np.where(rel < 0, k, k - d[:, None])  # genome coordinates outside the ALT bases
+    offsets = np.empty(len(chroms), np.int64)
+    sizes = np.empty(len(chroms), np.int64)
+    for chrom in dict.fromkeys(chroms.tolist()):
+        rows = chroms == chrom
+        offsets[rows] = genome.offset(chrom)
+        sizes[rows] = genome.chrom_sizes[genome.resolve(chrom)]
+    inside = (gpos >= 0) & (gpos < sizes[:, None])
+    codes = genome.codes
+    out = np.full(k.shape, N_CODE, dtype=np.uint8)
+    take = inside & ~in_alt
+    out[take] = codes[(gpos + offsets[:, None])[take]]
+    alt_codes = encode("".join(alts))
+    starts = np.concatenate([[0], np.cumsum(a)[:-1]])
+    out[in_alt] = alt_codes[(starts[:, None] + rel)[in_alt]]
+    return out
 
 
 def effect_scores(
@@ -94,7 +177,7 @@ def _predictor(model: keras.Model) -> Predictor:
 
 
 class VariantScorer:
-    """Scores batches of SNVs with one model call each (ref and alt, both strands stacked)."""
+    """Scores batches of variants with one model call each (ref and alt, both strands stacked)."""
 
     def __init__(self, model: keras.Model, meta: ModelMeta, genome: Genome, batch_size: int | None = None):
         self.meta = meta
@@ -105,9 +188,11 @@ class VariantScorer:
     def windows(self, variants: list[Variant]) -> np.ndarray:
         """Codes (4n, L): ref, alt, reverse-complement ref, reverse-complement alt windows."""
         chroms = np.array([v.genome_chrom for v in variants])
-        pos = np.array([v.pos for v in variants], dtype=np.int64)
-        alts = encode("".join(v.alt for v in variants))
-        stacked = np.concatenate(allele_windows(self.genome, chroms, pos, alts, self.meta.input_length))
+        pos = np.fromiter((v.pos for v in variants), np.int64, len(variants))
+        refs, alts = [v.ref for v in variants], [v.alt for v in variants]
+        stacked = np.concatenate(
+            variant_windows(self.genome, chroms, pos, refs, alts, self.meta.input_length)
+        )
         return np.concatenate([stacked, reverse_complement_codes(stacked)])
 
     def predict(self, windows: np.ndarray) -> np.ndarray:
@@ -131,6 +216,7 @@ class VariantScorer:
             "ID": [v.id for v in variants],
             "REF": [v.ref for v in variants],
             "ALT": [v.alt for v in variants],
+            "TYPE": [v.kind for v in variants],
         }
         for i, name in enumerate(self.meta.profiles):
             for key, values in scores.items():
@@ -201,7 +287,10 @@ def output_columns(meta: ModelMeta) -> list[str]:
     """The columns of a scores table for ``meta``'s profiles."""
     keys = ["ref", "alt", "diff", "logit_diff" if meta.target == "peaks" else "log2fc"]
     return (
-        ID_COLUMNS + [f"{p}_{k}" for p in meta.profiles for k in keys] + ["max_abs_diff", "max_abs_profile"]
+        ID_COLUMNS
+        + ["TYPE"]
+        + [f"{p}_{k}" for p in meta.profiles for k in keys]
+        + ["max_abs_diff", "max_abs_profile"]
     )
 
 
@@ -223,8 +312,11 @@ def score_variants(
     progress: bool = True,
     max_reported: int = 5,
     log: Callable[[str], None] | None = None,
+    max_indel: int = DEFAULT_MAX_INDEL,
+    format: str | None = None,
 ) -> VariantStats:
-    """Score every SNV of ``vcf`` and stream the rows to ``out`` (.tsv or .parquet).
+    """Score every allele of ``vcf`` (a VCF, BED-like or TSV variant table: ``format`` or
+    detected) and stream the rows to ``out`` (.tsv or .parquet).
 
     Memory is a few batches (reading, the model and writing overlap). Skipped alleles are
     listed in ``<out stem>.skipped.tsv`` (file, line, reason, message) and counted in
@@ -249,7 +341,7 @@ def score_variants(
                 shown[0] += 1
                 log(f"skipped: {message}")
 
-        reader = VcfReader(vcf, genome, strict, region, on_skip)
+        reader = open_variants(vcf, genome, strict, region, on_skip, max_indel, format)
         _score_stream(
             reader, VariantScorer(model, meta, genome, batch_size), TableWriter(out), batch_size, progress
         )
@@ -257,11 +349,15 @@ def score_variants(
     write_json(
         summary_path,
         {
-            "vcf": str(vcf),
+            "input": str(vcf),
+            "format": reader.format,
+            "vcf": str(vcf),  # the input's old key, kept for readers of 0.1 summaries
             "out": str(out),
             "region": str(region) if region else None,
             "model_input_length": meta.input_length,
             "profiles": meta.profiles,
+            "window_convention": WINDOW_CONVENTION,
+            "max_indel": max_indel,
             **asdict(stats),
             "skipped_total": sum(stats.skipped.values()),
             "skipped_list": str(skipped_path),
@@ -271,7 +367,7 @@ def score_variants(
 
 
 def _score_stream(
-    reader: VcfReader, scorer: VariantScorer, writer: TableWriter, batch_size: int, progress: bool
+    reader: VariantReader, scorer: VariantScorer, writer: TableWriter, batch_size: int, progress: bool
 ) -> None:
     """Read, score and write every batch; the output is renamed into place only on success."""
     bar = tqdm(

@@ -10,7 +10,11 @@ Observed table (TSV/CSV/Parquet; column names case-insensitive):
     matching the scores' ``ID``;
   * ``ref_reads`` and ``alt_reads`` (observed log ratio = log((ref + 0.5) / (alt + 0.5))), or
     ``log_ratio`` (natural log of ref/alt);
-  * ``significant`` (0/1 or true/false).
+  * ``significant``: 0/1 or true/false (anything else, NaN included, is an error naming the row).
+Indels and MNVs join like SNVs, on the normalised POS/REF/ALT that ``score-variants`` writes.
+A key seen twice (in the scores or in the observed table) is kept once; the repeats are counted
+in ``validation.json`` and listed in ``skipped.tsv``. Enrichment is also reported per variant
+type (SNVs, indels, MNVs) when the scores hold more than one.
 Predicted log(ref/alt) is ``log(p_ref) - log(p_alt)`` of one profile (``profile``), or, without
 one, of each variant's ``max_abs_profile``. Score columns are ranked by absolute value.
 """
@@ -53,19 +57,95 @@ def _chrom_key(values: pd.Series) -> pd.Series:
     return s.where(~s.str.lower().str.startswith("chr"), s.str[3:])
 
 
+def _where_row(where: str, i: int) -> str:
+    """``file:line: row n`` of 0-based data row ``i`` (the header is line 1; Parquet: no line)."""
+    if where.endswith((".tsv", ".csv", ".txt", ".tsv.gz", ".csv.gz")):
+        return f"{where}:{i + 2}: row {i + 1}"
+    return f"{where}: row {i + 1}"
+
+
+def _first_bad(values: pd.Series, bad: np.ndarray, where: str, col: str, expected: str) -> None:
+    """Raise an InputError naming the first row where ``bad`` is true, if any."""
+    rows = np.flatnonzero(bad)
+    if len(rows):
+        i = int(rows[0])
+        value = values.iloc[i]
+        value = value.item() if isinstance(value, np.generic) else value
+        raise InputError(
+            f"{_where_row(where, i)}: column {col!r} has {value!r} (expected {expected}"
+            f"{f'; {len(rows)} such rows' if len(rows) > 1 else ''})"
+        )
+
+
+def _significance(values: pd.Series, where: str, col: str) -> pd.Series:
+    """A boolean Series from booleans, 0/1 numbers or true/false/0/1 text; anything else (NaN,
+    2, -1, yes) is an InputError naming the row and value."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype(bool)
+    if pd.api.types.is_numeric_dtype(values):
+        _first_bad(values, ~values.isin([0, 1]).to_numpy(), where, col, "0/1 or true/false")
+        return values.astype(bool)
+    mapped = values.map(_flag)
+    _first_bad(values, mapped.isna().to_numpy(), where, col, "0/1 or true/false")
+    return mapped.astype(bool)
+
+
+def _flag(value) -> bool | None:
+    """True/False for a boolean, 0/1 number or true/false/0/1 text; None for anything else."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return bool(value) if value in (0, 1) else None
+    text = str(value).strip().lower()
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return bool(number) if number in (0.0, 1.0) else None
+
+
+def _numbers(values: pd.Series, where: str, col: str, minimum: float | None, allow_nan: bool) -> pd.Series:
+    """``values`` as float64; text, infinities, values beyond 2**53 and (unless allowed) NaN or
+    values below ``minimum`` are errors."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    bad = numbers.isna().to_numpy() & (values.notna().to_numpy() | (not allow_nan))
+    bad |= np.isinf(numbers.to_numpy()) | (numbers.abs() > 2.0**53).to_numpy()
+    if minimum is not None:
+        bad |= (numbers < minimum).to_numpy()
+    expected = "a finite number" + (f" >= {minimum:g}" if minimum is not None else "")
+    _first_bad(values, bad, where, col, expected)
+    return numbers
+
+
 def standardize_observed(obs: pd.DataFrame, where: str = "observed table") -> pd.DataFrame:
-    """Observed table with columns ``obs_log_ratio``, ``significant`` and the join keys found."""
+    """Observed table with columns ``obs_log_ratio``, ``significant`` and the join keys found.
+
+    Every value is checked: ``pos`` a 1-based integer, reads non-negative numbers, a log ratio a
+    number (or empty), ``significant`` 0/1 or true/false; the first bad one is an InputError
+    naming the file, row and value.
+    """
+    obs = obs.reset_index(drop=True)
     out = pd.DataFrame(index=obs.index)
     for key in ("chrom", "pos", "ref", "alt", "id"):
         col = _find(obs, key)
-        if col is not None:
-            out[key] = obs[col]
+        if col is None:
+            continue
+        if key == "pos":
+            pos = _numbers(obs[col], where, col, 1, allow_nan=False)
+            _first_bad(obs[col], (pos % 1 != 0).to_numpy(), where, col, "a 1-based integer")
+            out[key] = pos.astype(np.int64)
+        else:
+            out[key] = obs[col].astype(str)
     lr, rr, ar = _find(obs, "log_ratio"), _find(obs, "ref_reads"), _find(obs, "alt_reads")
     if lr is not None:
-        out["obs_log_ratio"] = obs[lr].astype(float)
+        out["obs_log_ratio"] = _numbers(obs[lr], where, lr, None, allow_nan=True)
     elif rr is not None and ar is not None:
-        out["ref_reads"], out["alt_reads"] = obs[rr], obs[ar]
-        out["obs_log_ratio"] = np.log((obs[rr].astype(float) + 0.5) / (obs[ar].astype(float) + 0.5))
+        ref = _numbers(obs[rr], where, rr, 0, allow_nan=False)
+        alt = _numbers(obs[ar], where, ar, 0, allow_nan=False)
+        out["ref_reads"], out["alt_reads"] = ref, alt
+        out["obs_log_ratio"] = np.log((ref + 0.5) / (alt + 0.5))
     else:
         raise InputError(
             f"{where}: needs ref_reads and alt_reads, or log_ratio "
@@ -74,14 +154,7 @@ def standardize_observed(obs: pd.DataFrame, where: str = "observed table") -> pd
     sig = _find(obs, "significant")
     if sig is None:
         raise InputError(f"{where}: needs a 'significant' column (0/1 or true/false)")
-    values = obs[sig]
-    if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
-        values = (
-            values.astype(str).str.lower().map({"true": 1, "false": 0, "1": 1, "0": 0, "yes": 1, "no": 0})
-        )
-        if values.isna().any():
-            raise InputError(f"{where}: column {sig!r} must be 0/1 or true/false")
-    out["significant"] = values.astype(bool)
+    out["significant"] = _significance(obs[sig], where, sig)
     used = {c for c in (_find(obs, k) for k in _ALIASES) if c is not None}
     for col in obs.columns:  # carry the rest (e.g. truth labels) through to the joined table
         if col not in used and col not in out.columns:
@@ -91,31 +164,63 @@ def standardize_observed(obs: pd.DataFrame, where: str = "observed table") -> pd
     return out
 
 
+def join_keys(df: pd.DataFrame, coordinates: bool, scores: bool) -> pd.DataFrame:
+    """The join key columns of a scores table (CHROM POS REF ALT, or ID) or of a standardized
+    observed table (chrom pos ref alt, or id): ``chr1`` and ``1`` alike, alleles upper case."""
+    names = {c: c.upper() if scores else c for c in ("chrom", "pos", "ref", "alt", "id")}
+    if not coordinates:
+        return pd.DataFrame({"_k1": df[names["id"]].astype(str)}, index=df.index)
+    return pd.DataFrame(
+        {
+            "_k1": _chrom_key(df[names["chrom"]]),
+            "_k2": pd.to_numeric(df[names["pos"]], errors="coerce").fillna(-1).astype(np.int64),
+            "_k3": df[names["ref"]].astype(str).str.upper(),
+            "_k4": df[names["alt"]].astype(str).str.upper(),
+        },
+        index=df.index,
+    )
+
+
+def drop_duplicate_keys(df: pd.DataFrame, keys: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[dict]]:
+    """(``df`` without rows whose key was seen in an earlier row, a record per dropped row:
+    file, row, key, reason ``duplicate`` and whether its values differ from the kept row's)."""
+    dup = keys.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return df, []
+    tuples = list(keys.itertuples(index=False, name=None))
+    first: dict = {}
+    for i, key in enumerate(tuples):
+        first.setdefault(key, i)
+    dropped = []
+    for i in np.flatnonzero(dup):
+        j = first[tuples[i]]
+        same = df.iloc[i].equals(df.iloc[j])
+        key = tuples[i]
+        dropped.append(
+            {
+                "file": source,
+                "row": int(i) + 1,
+                "key": f"{key[0]}:{key[1]} {key[2]}>{key[3]}" if len(key) == 4 else str(key[0]),
+                "reason": "duplicate",
+                "message": f"{_where_row(source, int(i))}: same variant as row {j + 1}; "
+                + ("same values, dropped" if same else f"different values, row {j + 1} kept"),
+            }
+        )
+    return df[~dup], dropped
+
+
 def join_scores(scores: pd.DataFrame, observed: pd.DataFrame) -> pd.DataFrame:
     """Inner join of scores (CHROM POS ID REF ALT ...) with a standardized observed table.
 
-    Joins on chrom/pos/ref/alt when the observed table has them, else on the variant id.
+    Joins on chrom/pos/ref/alt when the observed table has them, else on the variant id; a key
+    repeated on either side is joined once (its first row).
     """
-    if {"chrom", "pos", "ref", "alt"} <= set(observed.columns):
-        left = scores.assign(
-            _k1=_chrom_key(scores["CHROM"]),
-            _k2=scores["POS"].astype(int),
-            _k3=scores["REF"].astype(str).str.upper(),
-            _k4=scores["ALT"].astype(str).str.upper(),
-        )
-        right = observed.assign(
-            _k1=_chrom_key(observed["chrom"]),
-            _k2=observed["pos"].astype(int),
-            _k3=observed["ref"].astype(str).str.upper(),
-            _k4=observed["alt"].astype(str).str.upper(),
-        )
-        keys = ["_k1", "_k2", "_k3", "_k4"]
-        right = right.drop(columns=["chrom", "pos", "ref", "alt", "id"], errors="ignore")
-    else:
-        left = scores.assign(_k1=scores["ID"].astype(str))
-        right = observed.assign(_k1=observed["id"].astype(str)).drop(columns=["id"])
-        keys = ["_k1"]
-    right = right.drop_duplicates(keys)
+    coordinates = {"chrom", "pos", "ref", "alt"} <= set(observed.columns)
+    left = pd.concat([scores, join_keys(scores, coordinates, scores=True)], axis=1)
+    right = pd.concat([observed, join_keys(observed, coordinates, scores=False)], axis=1)
+    keys = [c for c in left.columns if c.startswith("_k")]
+    right = right.drop(columns=["chrom", "pos", "ref", "alt", "id"], errors="ignore").drop_duplicates(keys)
+    left = left.drop_duplicates(keys)
     right = right.drop(columns=[c for c in right.columns if c in left.columns and c not in keys])
     return left.merge(right, on=keys, how="inner").drop(columns=keys)
 
@@ -272,6 +377,13 @@ def plot_scatter(
     save_figure(fig, path)
 
 
+def variant_types(ref: pd.Series, alt: pd.Series) -> np.ndarray:
+    """``snv``, ``mnv`` or ``indel`` per row, from the lengths of REF and ALT."""
+    r = ref.astype(str).str.len().to_numpy()
+    a = alt.astype(str).str.len().to_numpy()
+    return np.where(r != a, "indel", np.where(r == 1, "snv", "mnv"))
+
+
 def validate(
     joined: pd.DataFrame,
     score_column: str = "max_abs_diff",
@@ -307,6 +419,21 @@ def validate(
         "spearman_all": spearman(pred, obs),
         "sign_agreement_significant": sign_agreement(pred[sig], obs[sig]),
     }
+    if {"REF", "ALT"} <= set(joined.columns):
+        types = variant_types(joined["REF"], joined["ALT"])
+        score = joined[score_column].to_numpy(float)
+        summary["by_type"] = {
+            t: {
+                "n": int((types == t).sum()),
+                "n_significant": int(sig[types == t].sum()),
+                "enrichment": enrichment(score[types == t], sig[types == t], top_k).to_dict("records"),
+                "sign_agreement_significant": sign_agreement(
+                    pred[(types == t) & sig], obs[(types == t) & sig]
+                ),
+            }
+            for t in ("snv", "indel", "mnv")
+            if (types == t).any()
+        }
     return summary, table
 
 
@@ -320,14 +447,20 @@ def validate_variants(
     profile: str | None = None,
 ) -> dict:
     """The ``validate-variants`` command: writes enrichment.tsv, validation.json, joined.tsv,
-    enrichment.png and scatter.png to ``out_dir``; returns the summary."""
+    skipped.tsv (repeated variants), enrichment.png and scatter.png to ``out_dir``; returns the
+    summary."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     score_df = read_table(scores)
     missing = [c for c in ("CHROM", "POS", "ID", "REF", "ALT") if c not in score_df.columns]
     if missing:
         raise InputError(f"{scores}: not a scores table (missing {', '.join(missing)})")
     obs = standardize_observed(read_table(observed), str(observed))
+    coordinates = {"chrom", "pos", "ref", "alt"} <= set(obs.columns)
+    score_df, dropped_scores = drop_duplicate_keys(
+        score_df, join_keys(score_df, coordinates, scores=True), str(scores)
+    )
+    obs, dropped_obs = drop_duplicate_keys(obs, join_keys(obs, coordinates, scores=False), str(observed))
+    out.mkdir(parents=True, exist_ok=True)
     joined = join_scores(score_df, obs)
     if joined.empty:
         raise InputError(
@@ -340,10 +473,17 @@ def validate_variants(
         "observed": str(observed),
         "n_scores": int(len(score_df)),
         "n_observed": int(len(obs)),
+        "n_scores_duplicates": len(dropped_scores),
+        "n_observed_duplicates": len(dropped_obs),
+        "skipped_list": str(out / "skipped.tsv"),
         **summary,
     }
     pred = predicted_log_ratio(joined, profile)
     joined = joined.assign(pred_log_ratio=pred)
+    write_table(
+        pd.DataFrame(dropped_scores + dropped_obs, columns=["file", "row", "key", "reason", "message"]),
+        out / "skipped.tsv",
+    )
     write_table(table, out / "enrichment.tsv")
     write_table(joined, out / "joined.tsv")
     write_json(out / "validation.json", summary)
@@ -378,4 +518,22 @@ def format_summary(summary: dict) -> str:
         f"all {summary['spearman_all']['rho']:.3f}"
     )
     lines.append(f"  sign agreement (significant) {a['fraction']:.1%} ({a['agree']}/{a['n']})")
+    by_type = summary.get("by_type", {})
+    if len(by_type) > 1:
+        for name, part in by_type.items():
+            best = ", ".join(
+                f"top {r['k']}: odds ratio {r['odds_ratio']:.2f} (p {r['p_value']:.2g})"
+                for r in part["enrichment"]
+            )
+            lines.append(
+                f"  {name}s: {part['n']:,} ({part['n_significant']:,} significant)"
+                + (f"; {best}" if best else "")
+            )
+    duplicates = summary.get("n_scores_duplicates", 0) + summary.get("n_observed_duplicates", 0)
+    if duplicates:
+        lines.append(
+            f"  repeated variants dropped: {summary.get('n_scores_duplicates', 0)} in the scores, "
+            f"{summary.get('n_observed_duplicates', 0)} in the observed table (listed in "
+            f"{summary.get('skipped_list', 'skipped.tsv')})"
+        )
     return "\n".join(lines)

@@ -15,6 +15,8 @@ COMMANDS = (
     "predict",
     "score_variants",
     "validate_variants",
+    "constraint",
+    "variant_heatmap",
     "motifs",
     "attribute",
     "export",

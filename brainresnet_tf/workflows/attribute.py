@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from brainresnet_tf.inference.attribution import AttributionSpec
 
+from brainresnet_tf.workflows.common import bars, check_output, positive_int
+
 NAME = "attribute"
 
 
@@ -23,14 +25,14 @@ def add_attribution_args(p: argparse.ArgumentParser) -> None:
         default="ig",
         help="integrated gradients, input x gradient, or in-silico mutagenesis",
     )
-    p.add_argument("--steps", type=int, default=20, help="integrated-gradients steps")
+    p.add_argument("--steps", type=positive_int, default=20, help="integrated-gradients steps")
     p.add_argument(
         "--scale",
         choices=["logit", "output"],
         default="logit",
         help="explain the output layer's logit or the output itself",
     )
-    p.add_argument("--batch-size", type=int, default=256, help="model inputs per call")
+    p.add_argument("--batch-size", type=positive_int, default=256, help="model inputs per call")
 
 
 def attribution_spec(args: argparse.Namespace) -> AttributionSpec:
@@ -57,6 +59,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Attribute and write the track."""
+    check_output(args.out, {**{f"--regions {r}": r for r in args.regions}, "--model": args.model})
+    if args.npz:
+        check_output(args.npz, {f"--regions {r}": r for r in args.regions}, flag="--npz")
     run_attribute(
         args.model,
         args.genome,
@@ -64,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         args.out,
         attribution_spec(args),
         args.npz,
-        progress=not args.no_progress,
+        progress=bars(not args.no_progress),
     )
     return 0
 

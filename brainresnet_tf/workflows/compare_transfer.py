@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from brainresnet_tf.workflows.common import add_config_args, float_list, int_list, say
+from brainresnet_tf.workflows.common import add_config_args, float_list, for_terminal, int_list, say
 
 if TYPE_CHECKING:
     from brainresnet_tf.train.config import Config
@@ -27,9 +27,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Load the config and compare."""
-    from brainresnet_tf.train.config import load_config, parse_overrides
+    from brainresnet_tf.train.config import check_files, load_config, parse_overrides
 
-    config = load_config(args.config, parse_overrides(args.set))
+    config = for_terminal(load_config(args.config, parse_overrides(args.set)))
+    check_files(config)
     run_compare_transfer(
         config,
         Path(args.extractor) if args.extractor else None,

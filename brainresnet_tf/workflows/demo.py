@@ -1,4 +1,4 @@
-"""``brainresnet demo``: synthetic genome -> ResNet and baseline -> metrics -> variant check."""
+"""``brainresnet demo``: synthetic genome -> ResNet and baseline -> metrics -> variant checks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from brainresnet_tf.workflows.common import add_config_args
+from brainresnet_tf.workflows.common import add_config_args, for_terminal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,10 +19,30 @@ NAME = "demo"
 
 # The embedded default. `configs/demo.yaml` is the full setting written out (a test keeps them equal).
 DEMO_GENOME = {
+    "tiny": {"n_chroms": 4, "chrom_length": 200_000, "elements_per_mb": 700},  # CI scale: minutes
     "quick": {"n_chroms": 8, "chrom_length": 1_000_000, "elements_per_mb": 700},
     "full": {"n_chroms": 12, "chrom_length": 1_250_000, "elements_per_mb": 700},
 }
 DEMO_SETTINGS: dict[str, dict[str, Any]] = {
+    "tiny": {  # checks that everything runs; its numbers mean little
+        "windows": {
+            "bin_size": 200,
+            "context": 400,
+            "negative_ratio": 1.0,
+            "valid_chroms": ["chr3"],
+            "test_chroms": ["chr4"],
+        },
+        "model": {
+            "resnet": {
+                "stem_filters": 16,
+                "stage_filters": [16, 24],
+                "blocks_per_stage": 1,
+                "head_units": 16,
+            },
+            "baseline": {"filters": [16, 24, 32], "head_units": 16},
+        },
+        "training": {"batch_size": 32, "epochs": 2, "min_epochs": 1, "patience": 1, "learning_rate": 0.002},
+    },
     "quick": {
         "windows": {
             "bin_size": 200,
@@ -64,9 +84,14 @@ DEMO_SETTINGS: dict[str, dict[str, Any]] = {
 }
 
 
-def demo_config_dict(data_dir: Path, profiles: list[dict], quick: bool, out_dir: Path) -> dict:
+def demo_scale(quick: bool = False, tiny: bool = False) -> str:
+    """``tiny``, ``quick`` or ``full``: the key of DEMO_GENOME and DEMO_SETTINGS."""
+    return "tiny" if tiny else "quick" if quick else "full"
+
+
+def demo_config_dict(data_dir: Path, profiles: list[dict], scale: str, out_dir: Path) -> dict:
     """The demo's config as YAML-ready data."""
-    settings = json.loads(json.dumps(DEMO_SETTINGS["quick" if quick else "full"]))
+    settings = json.loads(json.dumps(DEMO_SETTINGS[scale]))
     return {
         "genome": {"fasta": str(data_dir / "genome.fa")},
         "profiles": profiles,
@@ -80,7 +105,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser(NAME, help="synthetic genome -> train ResNet and baseline -> metrics")
     p.add_argument("--out", default="runs/demo", help="output directory")
     p.add_argument("--quick", action="store_true", help="small data and model (about 6 min on 2 cores)")
+    p.add_argument(
+        "--tiny",
+        action="store_true",
+        help="CI scale: checks that every step runs (2 min); its numbers mean little",
+    )
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--overwrite", action="store_true", help="replace a demo already in --out")
     add_config_args(p)
     return p
 
@@ -92,9 +123,11 @@ def run(args: argparse.Namespace) -> int:
     run_demo(
         Path(args.out),
         quick=args.quick,
+        tiny=args.tiny,
         seed=args.seed,
         config_path=args.config,
         overrides=parse_overrides(args.set),
+        overwrite=args.overwrite,
     )
     return 0
 
@@ -103,21 +136,31 @@ def run_demo(
     out: Path,
     quick: bool = False,
     seed: int = 0,
+    tiny: bool = False,
     config_path: str | None = None,
     overrides: dict[str, Any] | None = None,
+    overwrite: bool = False,
 ) -> pd.DataFrame:
     """Synthetic genome -> ResNet and baseline -> ``metrics.tsv``, curves and a printed table."""
     import yaml
 
     from brainresnet_tf.data.synthetic import generate_synthetic_dataset
+    from brainresnet_tf.errors import InputError
     from brainresnet_tf.io.atomic import write_text
     from brainresnet_tf.train.config import load_config
     from brainresnet_tf.train.evaluation import mean_metric
+    from brainresnet_tf.train.run_dir import existing_run
     from brainresnet_tf.workflows.train import run_train
 
     t0 = time.time()
     out = out.resolve()
-    size = DEMO_GENOME["quick" if quick else "full"]
+    user = load_config(config_path, overrides).source and yaml.safe_load(Path(config_path).read_text())
+    if existing_run(out) and not overwrite:  # before minutes of work, not after
+        raise InputError(
+            f"{out} already holds a demo run: add --overwrite to replace it, or give another --out"
+        )
+    scale = demo_scale(quick, tiny)
+    size = DEMO_GENOME[scale]
     print(
         f"[demo] generating a synthetic genome ({size['n_chroms']} x {size['chrom_length']:,} bp) "
         f"with planted JASPAR motifs in {out / 'data'}"
@@ -133,19 +176,18 @@ def run_demo(
         }
         for p in data.profiles
     ]
-    config_dict = demo_config_dict(out / "data", profiles, quick, out)
+    config_dict = demo_config_dict(out / "data", profiles, scale, out)
     config_file = out / "config.yaml"
     write_text(config_file, yaml.safe_dump(config_dict, sort_keys=False))
-    if config_path:  # a user's config refines the demo's
-        user = yaml.safe_load(Path(config_path).read_text()) or {}
+    if user:  # a user's config (validated above) refines the demo's
         for section, values in user.items():
             if isinstance(values, dict):
                 config_dict.setdefault(section, {}).update(values)
             else:
                 config_dict[section] = values
         write_text(config_file, yaml.safe_dump(config_dict, sort_keys=False))
-    config = load_config(config_file, overrides)
-    metrics = run_train(config, with_baseline=True)
+    config = for_terminal(load_config(config_file, overrides))
+    metrics = run_train(config, with_baseline=True, overwrite=overwrite)
     test = metrics[(metrics["split"] == "test") & (metrics["model"] == "resnet")]
     auroc = mean_metric(test, "auroc")
     demo_variant_check(
@@ -156,10 +198,13 @@ def run_demo(
         [*config.windows.valid_chroms, *config.windows.test_chroms],
         seed,
     )
-    print(
-        f"[demo] ResNet mean test AUROC {auroc:.3f} (target >= 0.85: "
-        f"{'met' if auroc >= 0.85 else 'NOT met'}); finished in {time.time() - t0:.0f} s"
+    demo_constraint_check(out, data, seed)
+    verdict = (
+        "tiny scale: not a measurement"
+        if tiny
+        else f"target >= 0.85: {'met' if auroc >= 0.85 else 'NOT met'}"
     )
+    print(f"[demo] ResNet mean test AUROC {auroc:.3f} ({verdict}); finished in {time.time() - t0:.0f} s")
     print(
         f"[demo] outputs in {out}: metrics.tsv, metrics.json, curves.png, model.keras; "
         f"re-run with: brainresnet train --config {config_file}"
@@ -179,7 +224,8 @@ def demo_variant_check(
 
     Writes ``out/variants/`` and returns the validation summary with ``targets_met``. Targets (the
     issue's): odds ratio > 3 with Fisher p < 1e-3 at every k, and sign agreement > 80% on
-    significant variants.
+    significant variants; and the same enrichment among the planted indels alone (deletions of
+    motif sites, insertions of motifs, background indels): ``indel_targets_met``.
     """
     from brainresnet_tf.data.synthetic_variants import dataset_paths, make_demo_variants
     from brainresnet_tf.io.genome import Genome
@@ -205,10 +251,96 @@ def demo_variant_check(
     sign = summary["sign_agreement_significant"]["fraction"]
     met = bool(enrich_ok and sign > 0.8)
     rho = summary["spearman_significant"]["rho"]
+    indels = summary.get("by_type", {}).get("indel", {"n": 0, "n_significant": 0, "enrichment": []})
+    indel_ok = bool(indels["enrichment"]) and all(
+        r["odds_ratio"] > 3 and r["p_value"] < 1e-3 for r in indels["enrichment"]
+    )
+    ks = "; ".join(
+        f"top {r['k']}: {r['sig_top']}/{r['k']} significant, odds ratio {r['odds_ratio']:.1f}, "
+        f"p {r['p_value']:.2g}"
+        for r in indels["enrichment"]
+    )
+    print(
+        f"[demo] indel check ({indels['n']} indels, {indels['n_significant']} significant; "
+        f"odds ratio > 3 with p < 1e-3 at every k): {'met' if indel_ok else 'NOT met'}; {ks}"
+    )
     print(
         f"[demo] variant targets (odds ratio > 3 with p < 1e-3 at every k; sign agreement "
         f"> 80%): {'met' if met else 'NOT met'}; Spearman {rho:.2f} (paper ~0.4); "
         f"outputs in {vdir}"
     )
+    summary["targets_met"] = met and indel_ok
+    summary["indel_targets_met"] = indel_ok
+    return summary
+
+
+def demo_constraint_check(out: str | Path, data: SyntheticDataset | str | Path, seed: int = 0) -> dict:
+    """The demo's constraint step, after :func:`demo_variant_check`: conservation and allele
+    frequency of the top-scored demo variants, and an effect heatmap grouped by element.
+
+    Reads ``out/variants/{scores.tsv, demo.vcf, observed.tsv}`` and the data's conservation
+    bigWig; writes ``out/variants/constraint/`` and ``out/variants/heatmap/``. Targets (the
+    issue's): conservation of the top 100 above the rest (one-sided Mann-Whitney p < 1e-3), and
+    MAF falling over score deciles (Spearman rho < 0, one-sided p < 0.01) with the top 100's MAF
+    below the rest's (p < 0.01). Returns the constraint summary with ``targets_met``.
+    """
+    import pandas as pd
+
+    from brainresnet_tf.data.synthetic import CONSERVATION_FILE, SyntheticDataset
+    from brainresnet_tf.io.tables import write_table
+    from brainresnet_tf.variant.constraint import AlleleFrequencySource, constraint_analysis
+    from brainresnet_tf.variant.heatmap import variant_heatmap
+
+    vdir = Path(out) / "variants"
+    if isinstance(data, SyntheticDataset) and data.conservation is not None:
+        conservation = data.conservation
+    else:
+        conservation = (
+            Path(data.fasta.parent if isinstance(data, SyntheticDataset) else data) / CONSERVATION_FILE
+        )
+    summary = constraint_analysis(
+        vdir / "scores.tsv",
+        vdir / "constraint",
+        [("conservation", conservation)],
+        AlleleFrequencySource(vcf=vdir / "demo.vcf", key="AF"),
+        top_k=(50, 100, 200),
+        seed=seed,
+    )
+    rows = {(r["annotation"], r["k"], r["versus"]): r for r in summary["comparisons"]}
+    k = 100 if 100 in summary["top_k"] else max(summary["top_k"])  # a tiny demo has few variants
+    cons, maf = rows[("conservation", k, "rest")], rows[("MAF", k, "rest")]
+    trend = summary["allele_frequency"]["trend"]["spearman_decile_vs_maf"]
+    deciles = summary["allele_frequency"]["deciles"]
+    print(
+        f"[demo] conservation (GERP-like) of the top {k} vs the rest: median {cons['median_top']:.2f} vs "
+        f"{cons['median_other']:.2f}, Mann-Whitney p {cons['p_value']:.2g}, rank-biserial "
+        f"{cons['rank_biserial']:+.2f}; MAF: mean {maf['mean_top']:.4f} vs {maf['mean_other']:.4f} "
+        f"(p {maf['p_value']:.2g})"
+    )
+    print(
+        "[demo] mean MAF by score decile (1 = lowest): "
+        + " ".join(f"{d['mean_maf']:.3f}" for d in deciles)
+        + f"; Spearman rho(decile, MAF) {trend['rho']:+.3f} (one-sided p {trend['p_value']:.2g})"
+    )
+    met = bool(
+        cons["p_value"] < 1e-3
+        and cons["rank_biserial"] > 0
+        and maf["p_value"] < 0.01
+        and trend["rho"] < 0
+        and trend["p_value"] < 0.01
+    )
+    observed = pd.read_csv(vdir / "observed.tsv", sep="\t", keep_default_na=False)
+    loci = observed.loc[observed["element_id"] != "", ["variant_id", "element_id"]]
+    write_table(loci, vdir / "element_loci.tsv")
+    heat = variant_heatmap(
+        vdir / "scores.tsv", vdir / "heatmap", loci=vdir / "element_loci.tsv", rows_per_page=60
+    )
+    print(
+        f"[demo] constraint targets (conservation top {k} > rest, p < 1e-3; MAF lower and falling over "
+        f"deciles): {'met' if met else 'NOT met'}; heatmap of {heat['n_variants']} variants in "
+        f"{heat['n_loci']} elements ({heat['pages']} pages); outputs in {vdir / 'constraint'}, "
+        f"{vdir / 'heatmap'}"
+    )
     summary["targets_met"] = met
+    summary["heatmap"] = heat
     return summary

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from brainresnet_tf.workflows.common import add_config_args, say
+from brainresnet_tf.workflows.common import add_config_args, for_terminal, say
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,7 +21,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     """The ``evaluate`` subcommand's arguments."""
     p = sub.add_parser(NAME, help="per-profile AUROC/AUPRC on the test chromosomes")
     p.add_argument("--model", required=True, help="model.keras")
-    add_config_args(p)
+    add_config_args(p)  # default: the config.used.yaml saved beside the model
     p.add_argument("--out", help="output directory (default: the model's folder)")
     p.add_argument(
         "--baseline",
@@ -35,11 +35,26 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Load the config and evaluate."""
-    from brainresnet_tf.train.config import load_config, parse_overrides
+    from brainresnet_tf.train.config import check_files, load_config, parse_overrides
 
-    config = load_config(args.config, parse_overrides(args.set))
+    config = for_terminal(
+        load_config(run_config_path(args.config, Path(args.model)), parse_overrides(args.set))
+    )
+    check_files(config)
     run_evaluate(config, Path(args.model), Path(args.out) if args.out else None, args.baseline)
     return 0
+
+
+def run_config_path(config: str | None, model: Path) -> Path:
+    """``--config``, or the ``config.used.yaml`` that ``train`` saved beside the model."""
+    from brainresnet_tf.errors import InputError
+
+    if config:
+        return Path(config)
+    for folder in (model.parent, model.parent.parent):  # a baseline sits in <run>/baseline/
+        if (folder / "config.used.yaml").exists():
+            return folder / "config.used.yaml"
+    raise InputError(f"{model}: no config.used.yaml beside the model; give --config (the training config)")
 
 
 def run_evaluate(config: Config, model_path: Path, out: Path | None, baseline: str | None) -> pd.DataFrame:
@@ -60,7 +75,7 @@ def run_evaluate(config: Config, model_path: Path, out: Path | None, baseline: s
     table = prepare_windows(config, genome, table_dir, progress=config.training.progress)
     _check_compatible(meta, table, model_path)
     frames, preds = [], {}
-    metrics, p = evaluate_model(model, meta, genome, table, meta.arch)
+    metrics, p = evaluate_model(model, meta, genome, table, meta.arch, progress=config.training.progress)
     frames.append(metrics)
     preds[meta.arch] = p
     if baseline:
@@ -70,11 +85,13 @@ def run_evaluate(config: Config, model_path: Path, out: Path | None, baseline: s
         else:
             b_model, b_meta = load_model(Path(baseline))
             _check_compatible(b_meta, table, Path(baseline))
-        metrics, p = evaluate_model(b_model, b_meta, genome, table, "baseline")
+        metrics, p = evaluate_model(
+            b_model, b_meta, genome, table, "baseline", progress=config.training.progress
+        )
         frames.append(metrics)
         preds["baseline"] = p
     all_metrics = pd.concat(frames, ignore_index=True)
-    report(write_reports(out, all_metrics, preds, table.profiles))
+    report(write_reports(out, all_metrics, preds, table.profiles, table.split_description("test")))
     return all_metrics
 
 

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from brainresnet_tf.workflows.common import add_config_args
+from brainresnet_tf.workflows.common import add_config_args, positive_int
 
 NAME = "launch"
 
@@ -34,7 +34,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
         help="multi-worker training on this machine: N local workers "
         "with TF_CONFIG on loopback ports (worker 0 is the chief)",
     )
-    p.add_argument("--workers", type=int, required=True, help="number of worker processes")
+    p.add_argument("--workers", type=positive_int, required=True, help="number of worker processes")
     add_config_args(p)
     p.add_argument("--port-base", type=int, help="ports P..P+N-1 on 127.0.0.1 (default: free ones)")
     p.add_argument("--out", help="output directory (overrides out_dir)")

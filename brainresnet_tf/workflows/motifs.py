@@ -18,6 +18,7 @@ import numpy as np
 
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.workflows.attribute import add_attribution_args
+from brainresnet_tf.workflows.common import bars, check_output, positive_int
 
 NAME = "motifs"
 
@@ -35,18 +36,21 @@ def add_parser(sub) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--top-k",
-        type=int,
+        type=positive_int,
         help="explain the k windows the model scores highest for "
         "the task (with --contrast: k/2 most specific to each side), among --regions "
         "or genome-wide bins",
     )
     p.add_argument("--out", required=True, help="output directory")
     add_attribution_args(p)
-    p.add_argument("--window", type=int, help="central bases given to TF-MoDISco (default all)")
+    p.add_argument("--window", type=positive_int, help="central bases given to TF-MoDISco (default all)")
     p.add_argument(
-        "--max-seqlets", type=int, default=20000, help="TF-MoDISco seqlets per sign (its API default)"
+        "--max-seqlets",
+        type=positive_int,
+        default=20000,
+        help="TF-MoDISco seqlets per sign (its API default)",
     )
-    p.add_argument("--n-leiden", type=int, default=2, help="TF-MoDISco Leiden runs")
+    p.add_argument("--n-leiden", type=positive_int, default=2, help="TF-MoDISco Leiden runs")
     p.add_argument("--jaspar-release", default="JASPAR2024", help="pyjaspar release to match against")
     p.add_argument(
         "--truth",
@@ -60,6 +64,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run the motifs pipeline."""
+    check_output(args.out, {"--model": args.model, "--genome": args.genome}, folder=True)
     run_motifs(
         args.model,
         args.out,
@@ -148,6 +153,7 @@ def run_motifs(
     from brainresnet_tf.models.saving import genome_path_for, load_model
 
     quiet = not progress
+    progress = bars(progress)  # bars only on a terminal; the [motifs] lines print either way
     if not regions and not top_k:
         raise InputError("give --regions (BED files) and/or --top-k N")
     t_start = time.time()

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
+from brainresnet_tf.workflows.common import check_output, positive_int
+
 NAME = "predict"
 
 
@@ -19,12 +21,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--genome", required=True, help="FASTA (plain or bgzipped, indexed)")
     p.add_argument("--regions", required=True, help="BED file; windows are centred on each region")
     p.add_argument("--out", required=True, help=".tsv or .parquet")
-    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--batch-size", type=positive_int, default=256)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Predict and write the table."""
+    check_output(args.out, {"--regions": args.regions, "--genome": args.genome, "--model": args.model})
     run_predict(Path(args.model), Path(args.genome), Path(args.regions), Path(args.out), args.batch_size)
     return 0
 

@@ -6,7 +6,13 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from brainresnet_tf.workflows.common import add_config_args, overrides_from, say
+from brainresnet_tf.workflows.common import (
+    add_config_args,
+    add_run_dir_args,
+    for_terminal,
+    overrides_from,
+    say,
+)
 
 if TYPE_CHECKING:
     from brainresnet_tf.train.config import Config
@@ -19,20 +25,33 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser(NAME, help="train on a compendium; save its trunk as a feature extractor")
     add_config_args(p)
     p.add_argument("--out", help="output directory (overrides out_dir)")
-    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    add_run_dir_args(p)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the config and pre-train."""
-    from brainresnet_tf.train.config import load_config
+    from brainresnet_tf.train.config import check_files, load_config
 
-    run_pretrain(load_config(args.config, overrides_from(args)), resume=args.resume)
+    config = for_terminal(load_config(args.config, overrides_from(args)))
+    check_files(config)
+    run_pretrain(config, resume=args.resume, overwrite=args.overwrite)
     return 0
 
 
-def run_pretrain(config: Config, resume: bool = False) -> Path:
+def run_pretrain(config: Config, resume: bool = False, overwrite: bool = False) -> Path:
     """Train a multi-task model on a compendium; save its trunk as ``extractor.keras``."""
+    from contextlib import nullcontext
+
+    from brainresnet_tf.train.distributed import is_chief
+    from brainresnet_tf.train.run_dir import claim_run_dir
+
+    chief = is_chief(config.training.strategy)
+    with claim_run_dir(config.out_dir, resume, overwrite) if chief else nullcontext():
+        return _pretrain(config, resume)
+
+
+def _pretrain(config: Config, resume: bool) -> Path:
     from brainresnet_tf.io.tables import write_table
     from brainresnet_tf.models.saving import save_extractor
     from brainresnet_tf.train.distributed import is_chief
@@ -49,7 +68,9 @@ def run_pretrain(config: Config, resume: bool = False) -> Path:
     result = train_model(config, genome, table, out, arch="resnet", resume=resume, log=say)
     if not is_chief(config.training.strategy):  # the chief evaluates and writes the extractor
         return out / "extractor.keras"
-    metrics, _ = evaluate_model(result.model, result.meta, genome, table, "compendium")
+    metrics, _ = evaluate_model(
+        result.model, result.meta, genome, table, "compendium", progress=config.training.progress
+    )
     write_table(metrics, out / "metrics.tsv")
     path = out / "extractor.keras"
     save_extractor(result.model, path, result.meta)

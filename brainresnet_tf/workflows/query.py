@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
+from brainresnet_tf.workflows.common import check_output, positive_int
+
 NAME = "query"
 
 
@@ -47,13 +49,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "(one-hot, forward strand only)",
     )
     p.add_argument("--out", help="write the table here (.tsv or .parquet) instead of stdout")
-    p.add_argument("--batch-size", type=int, default=64, help="sequences per request")
+    p.add_argument("--batch-size", type=positive_int, default=64, help="sequences per request")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Query and print (or write) the table."""
+    if args.out:
+        check_output(args.out, {"--fasta": args.fasta, "--bed": args.bed, "--genome": args.genome})
     run_query(
         QueryOptions(
             args.server,

@@ -9,6 +9,8 @@ import signal
 import threading
 from dataclasses import dataclass
 
+from brainresnet_tf.workflows.common import positive_int
+
 NAME = "serve"
 
 
@@ -44,7 +46,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--max-request-rows",
-        type=int,
+        type=positive_int,
         default=4096,
         help="rows one request may hold; more is INVALID_ARGUMENT (HTTP 400)",
     )
@@ -54,7 +56,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
         default=64.0,
         help="largest gRPC message or HTTP body in MB (gRPC RESOURCE_EXHAUSTED, HTTP 413)",
     )
-    p.add_argument("--max-batch-size", type=int, default=64, help="rows per merged batch")
+    p.add_argument("--max-batch-size", type=positive_int, default=64, help="rows per merged batch")
     p.add_argument(
         "--batch-timeout-ms",
         type=float,
@@ -63,7 +65,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     )
     p.add_argument("--no-batching", action="store_true", help="run each request on its own")
     p.add_argument(
-        "--num-batch-threads", type=int, help="batches that may run at once (default: half the cores, 1 to 4)"
+        "--num-batch-threads",
+        type=positive_int,
+        help="batches that may run at once (default: half the cores, 1 to 4)",
     )
     p.add_argument("--poll-seconds", type=float, default=1.0, help="how often to look for a new version")
     p.add_argument(

@@ -6,7 +6,13 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from brainresnet_tf.workflows.common import add_config_args, overrides_from, say
+from brainresnet_tf.workflows.common import (
+    add_config_args,
+    add_run_dir_args,
+    for_terminal,
+    overrides_from,
+    say,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,19 +30,26 @@ def add_parser(sub) -> argparse.ArgumentParser:
     add_config_args(p)
     p.add_argument("--out", help="output directory (overrides out_dir)")
     p.add_argument("--arch", choices=["resnet", "baseline"], help="overrides model.arch")
-    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    add_run_dir_args(p)
     p.add_argument("--baseline", action="store_true", help="also train the baseline CNN and compare")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the config (flags override it) and train."""
-    from brainresnet_tf.train.config import load_config
+    from brainresnet_tf.train.config import check_files, load_config
 
     overrides = overrides_from(args)
     if args.arch:
         overrides["model.arch"] = args.arch
-    run_train(load_config(args.config, overrides), resume=args.resume, with_baseline=args.baseline)
+    config = for_terminal(load_config(args.config, overrides))
+    check_files(config)  # before TensorFlow loads: a wrong path answers in a second
+    run_train(
+        config,
+        resume=args.resume,
+        with_baseline=args.baseline,
+        overwrite=args.overwrite,
+    )
     return 0
 
 
@@ -47,25 +60,37 @@ def report(table: str) -> None:
         print(table)
 
 
-def run_train(config: Config, resume: bool = False, with_baseline: bool = False) -> pd.DataFrame:
+def run_train(
+    config: Config, resume: bool = False, with_baseline: bool = False, overwrite: bool = False
+) -> pd.DataFrame:
     """Train the config's model (and optionally the baseline), evaluate, write reports.
 
-    Under multi-worker training only the chief writes ``out_dir`` and evaluates; the other
-    workers train alongside it and return an empty table.
+    The chief locks ``out_dir`` for the whole run, and refuses a folder that already holds a
+    run unless ``resume`` or ``overwrite``. Under multi-worker training only the chief writes
+    ``out_dir`` and evaluates; the other workers train alongside it and return an empty table.
     """
+    from contextlib import nullcontext
+
+    from brainresnet_tf.train.distributed import is_chief
+    from brainresnet_tf.train.run_dir import claim_run_dir
+
+    chief = is_chief(config.training.strategy)
+    with claim_run_dir(config.out_dir, resume, overwrite) if chief else nullcontext():
+        return _train_and_report(config, resume, with_baseline, chief)
+
+
+def _train_and_report(config: Config, resume: bool, with_baseline: bool, chief: bool) -> pd.DataFrame:
     import pandas as pd
     import yaml
 
     from brainresnet_tf.io.atomic import write_text
     from brainresnet_tf.train.config import config_to_dict
-    from brainresnet_tf.train.distributed import is_chief
     from brainresnet_tf.train.fit import evaluate_model, train_model
     from brainresnet_tf.train.preparation import open_genome
     from brainresnet_tf.train.reports import write_reports
 
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    chief = is_chief(config.training.strategy)
     if chief:
         write_text(out / "config.used.yaml", yaml.safe_dump(config_to_dict(config), sort_keys=False))
     genome = open_genome(config)
@@ -75,21 +100,38 @@ def run_train(config: Config, resume: bool = False, with_baseline: bool = False)
     runs = [(config.model.arch, out)]
     if with_baseline and config.model.arch != "baseline":
         runs.append(("baseline", out / "baseline"))
-    frames, preds = [], {}
+    frames, preds, histories = [], {}, {}
     for arch, run_dir in runs:
         print(f"[train] {arch}: training in {run_dir}")
         result = train_model(config, genome, table, run_dir, arch=arch, resume=resume, log=say)
+        if result.resumed_from is not None:
+            print(
+                f"[train] {arch}: resumed from the checkpoint of epoch {result.resumed_from} "
+                f"in {run_dir / 'checkpoints'}"
+            )
         print(f"[train] {arch}: {result.model.count_params():,} parameters, best epoch {result.best_epoch}")
         if not chief:
             continue
-        metrics, p = evaluate_model(result.model, result.meta, genome, table, arch)
+        metrics, p = evaluate_model(
+            result.model, result.meta, genome, table, arch, progress=config.training.progress
+        )
         frames.append(metrics)
         preds[arch] = p
+        histories[arch] = result.history
     if not chief:
         return pd.DataFrame()
     metrics = pd.concat(frames, ignore_index=True)
-    report(write_reports(out, metrics, preds, table.profiles))
+    report(write_reports(out, metrics, preds, table.profiles, table.split_description("test"), histories))
+    list_outputs(out)
     return metrics
+
+
+def list_outputs(out: Path) -> None:
+    """Print what a run folder holds, one line per output, so the user sees where things went."""
+    from brainresnet_tf.train.run_dir import RUN_OUTPUTS
+
+    names = [n for n in ("config.used.yaml", "windows.npz", *RUN_OUTPUTS) if (out / n).exists()]
+    print(f"[train] wrote to {out}: " + ", ".join(n + ("/" if (out / n).is_dir() else "") for n in names))
 
 
 def worker_windows(config: Config, genome: Genome, out: Path) -> WindowTable:

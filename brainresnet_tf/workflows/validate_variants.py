@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from brainresnet_tf.workflows.common import int_list
+from brainresnet_tf.workflows.common import check_output, int_list
 
 NAME = "validate-variants"
 
@@ -32,6 +32,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Validate and print the summary."""
+    check_output(args.out, {"--scores": args.scores, "--observed": args.observed}, folder=True)
     from brainresnet_tf.variant.validation import format_summary, validate_variants
 
     top_k = int_list(args.top_k, "--top-k")

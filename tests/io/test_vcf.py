@@ -28,24 +28,26 @@ def test_unknown_chromosome(genome_seqs, tmp_path):
         read_vcf(only_bad, genome)
 
 
-def test_multiallelic_split_and_indels_counted(genome_seqs, tmp_path):
+def test_multiallelic_split_indels_scored_symbolic_counted(genome_seqs, tmp_path):
     genome, seqs = genome_seqs
-    r = seqs["chr1"][49]
+    s = seqs["chr1"]
+    r = s[49]
     alts = [b for b in "ACGT" if b != r]
+    ins = r + ("A" if s[48] != "A" and r != "A" else "C" if s[48] != "C" and r != "C" else "G")
     vcf = write_vcf(
         tmp_path / "ma.vcf",
         [
-            f"chr1\t50\tm\t{r}\t{alts[0]},{alts[1]},{r}T,<DEL>,*",
-            f"chr1\t60\tmnv\t{seqs['chr1'][59:61]}\tAA",
-            f"chr1\t70\tnone\t{seqs['chr1'][69]}\t.",
+            f"chr1\t50\tm\t{r}\t{alts[0]},{alts[1]},{ins},<DEL>,*",
+            f"chr1\t60\tmnv\t{s[59:61]}\t{other_base(s[59])}{other_base(s[60])}",
+            f"chr1\t70\tnone\t{s[69]}\t.",
         ],
     )
     table, stats = read_vcf(vcf, genome)
-    assert table["alt"].tolist() == alts[:2] and (table["id"] == "m").all()
-    assert stats.records == 3 and stats.alleles == 7 and stats.scored == 2
-    assert stats.skipped["indel"] == 1 and stats.skipped["symbolic"] == 2
-    assert stats.skipped["mnv"] == 1 and stats.skipped["no_alt"] == 1
-    assert "only SNVs are scored" in stats.summary()
+    assert table["alt"].tolist() == [*alts[:2], ins, f"{other_base(s[59])}{other_base(s[60])}"]
+    assert table["kind"].tolist() == ["snv", "snv", "ins", "mnv"]
+    assert stats.records == 3 and stats.alleles == 7 and stats.scored == 4
+    assert stats.skipped["symbolic"] == 2 and stats.skipped["no_alt"] == 1
+    assert "4 scored (snv 2, mnv 1, ins 1)" in stats.summary()
 
 
 def test_malformed_lines_name_file_and_line(genome_seqs, tmp_path):

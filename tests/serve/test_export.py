@@ -106,3 +106,40 @@ def test_shipped_configs_parse():
     (service,) = compose["services"].values()
     assert service["image"].startswith("tensorflow/serving")
     assert "max_batch_size" in (SERVING / "batching.config").read_text()
+
+
+def test_variant_effect_scores_indels_as_windows(exported, genome_seqs, tmp_path):
+    """variant_effect takes windows: indel windows built by score-variants' convention give
+    score-variants' numbers; raw indel alleles are refused (INVALID_ARGUMENT) with the reason."""
+    from brainresnet_tf.io.vcf import VcfReader
+    from brainresnet_tf.models.saving import ModelMeta
+    from brainresnet_tf.variant.scoring import VariantScorer, variant_windows
+    from tests.toy_data import write_vcf
+
+    model, _, base = exported
+    genome, seqs = genome_seqs
+    s = seqs["chr1"]
+    vcf = write_vcf(
+        tmp_path / "i.vcf",
+        [f"chr1\t500\td\t{s[499:512]}\t{s[499]}", f"chr1\t900\ti\t{s[899]}\t{s[899]}GATTACA"],
+    )
+    variants = list(VcfReader(vcf, genome))
+    expected = VariantScorer(model, ModelMeta(PROFILES, L), genome).score(variants)
+    ref, alt = variant_windows(
+        genome,
+        np.array([v.genome_chrom for v in variants]),
+        np.array([v.pos for v in variants]),
+        [v.ref for v in variants],
+        [v.alt for v in variants],
+        L,
+    )
+    text = lambda w: ["".join("ACGTN"[c] for c in row) for row in w]  # noqa: E731
+    sig = tf.saved_model.load(str(base / "1")).signatures["variant_effect"]
+    got = sig(ref=tf.constant(text(ref)), alt=tf.constant(text(alt)))
+    for i, p in enumerate(PROFILES):
+        np.testing.assert_allclose(got["ref_probabilities"].numpy()[:, i], expected[f"{p}_ref"], atol=TOL)
+        np.testing.assert_allclose(got["diff"].numpy()[:, i], expected[f"{p}_diff"], atol=TOL)
+    window = text(ref)[0]
+    raw_deletion = window[:60] + window[61:]  # the alleles, not a window of L bp
+    with pytest.raises(tf.errors.InvalidArgumentError, match="not alleles: for an indel or MNV build both"):
+        sig(ref=tf.constant([window]), alt=tf.constant([raw_deletion]))

@@ -224,3 +224,19 @@ def test_bad_input_through_kipoi_gives_our_one_line_error(installed, tmp_path):
     finally:
         locked.chmod(0o755)
     assert f"brainresnet (kipoi): error: {fasta}: the FASTA has no index" in err
+
+
+def test_missing_pkg_resources_is_one_line_with_the_fix(monkeypatch):
+    """torch's install upgrades setuptools past 81, which removes pkg_resources that Kipoi imports."""
+    import importlib.util
+
+    from brainresnet_tf.serve.kipoi_group import check_kipoi_environment
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pkg_resources" else real(name, *a)
+    )
+    with pytest.raises(
+        InputError, match=r'missing pkg_resources .*setuptools 81.*pip install "setuptools<81"'
+    ):
+        check_kipoi_environment()

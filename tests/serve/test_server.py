@@ -250,6 +250,13 @@ BAD = {
         "INVALID_ARGUMENT",
         "1 strings for shape [3000]",
     ),
+    "indel alleles, not windows": (
+        lambda: predict_request(
+            {"ref": np.array([b"A" * L]), "alt": np.array([b"A" * (L - 3)])}, "variant_effect"
+        ),
+        "INVALID_ARGUMENT",
+        f"{L - 3} bp; the model takes exactly {L} bp (variant_effect takes a ref and an alt window",
+    ),
     "output filter": (
         lambda: _with_filter(predict_request({"sequence": np.zeros((1, L, 4), np.float32)}), "output_0"),
         "INVALID_ARGUMENT",

@@ -78,3 +78,47 @@ def test_configs_demo_yaml_is_the_demo_setting():
     for section, values in DEMO_SETTINGS["full"].items():
         assert shipped[section] == values, section
     assert [p["cell_type"] for p in shipped["profiles"]] == [c.name for c in DEFAULT_CELL_TYPES]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("model: {arch: foo}\n", r"'model.arch' is 'foo'; expected one of resnet, baseline"),
+        ("windows: {context: 0}\n", r"'windows.context' is 0; expected a number > 0"),
+        ("windows: {bin_size: 0}\n", r"'windows.bin_size' is 0"),
+        ("windows: {bin_size: 400, context: 200}\n", r"'windows.context' is 200; expected at least"),
+        ("windows: {negative_ratio: -1}\n", r"'windows.negative_ratio' is -1.0; expected a number >= 0"),
+        ("windows: {min_overlap: 1.5}\n", r"'windows.min_overlap' is 1.5"),
+        ("training: {epochs: -1}\n", r"'training.epochs' is -1"),
+        ("training: {batch_size: 0}\n", r"'training.batch_size' is 0"),
+        ("training: {learning_rate: .nan}\n", r"'training.learning_rate' is nan"),
+        ("training: {strategy: gpu}\n", r"'training.strategy' is 'gpu'"),
+        ("transfer: {mode: warm}\n", r"'transfer.mode' is 'warm'; expected one of none, frozen, fine_tune"),
+        ("model: {resnet: {stage_filters: []}}\n", r"'model.resnet.stage_filters' is \[\]"),
+        ("model: {baseline: {dropout: 1.0}}\n", r"'model.baseline.dropout' is 1.0; expected a rate"),
+        (
+            "profiles: [{name: a, peaks: a.bed}, {name: a, peaks: b.bed}]\n",
+            r"profile name\(s\) 'a' appear more than once",
+        ),
+        ("training: {epochs: 3\n", r"bad.yaml:\d+: not valid YAML"),
+    ],
+)
+def test_bad_values_fail_at_load(tmp_path, text, message):
+    with pytest.raises(InputError, match=message):
+        load_config(write(tmp_path / "bad.yaml", text))
+
+
+def test_overrides_into_a_value_and_odd_files_are_clear(tmp_path):
+    cfg = write(tmp_path / "c.yaml", "training: {epochs: 2}\n")
+    with pytest.raises(InputError, match=r"'training.epochs' is a value, not a section"):
+        load_config(cfg, parse_overrides(["training.epochs.x=1"]))
+    with pytest.raises(InputError, match=r"unknown config key 'a'"):
+        load_config(cfg, parse_overrides(["a.b.c=1"]))
+    with pytest.raises(InputError, match="nan"):
+        load_config(cfg, parse_overrides(["training.learning_rate=nan"]))
+    with pytest.raises(InputError, match="is a folder"):
+        load_config(tmp_path)
+    binary = tmp_path / "b.yaml"
+    binary.write_bytes("training: {epochs: 2}\n".encode("utf-16"))
+    with pytest.raises(InputError, match=r"b.yaml"):
+        load_config(binary)

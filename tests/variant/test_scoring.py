@@ -14,10 +14,11 @@ from brainresnet_tf.variant.scoring import (
     VariantScorer,
     allele_windows,
     score_variants,
+    variant_windows,
     window_starts,
 )
-from tests.toy_data import other_base, some_variants, write_vcf
-from tests.toy_models import VARIANT_LENGTH
+from tests.toy_data import edit_windows, onehot, other_base, reverse_complement, some_variants, write_vcf
+from tests.toy_models import VARIANT_LENGTH, position_model
 
 L = VARIANT_LENGTH
 
@@ -153,3 +154,119 @@ def test_gzip_input_and_streaming_equals_single_batch(genome_seqs, tmp_path, tin
             whole[["CHROM", "POS", "ID", "REF", "ALT", "max_abs_profile"]]
         )
         np.testing.assert_allclose(df[num].to_numpy(float), whole[num].to_numpy(float), rtol=1e-4, atol=1e-6)
+
+
+def test_indel_window_hand_example(genome_seqs):
+    """L = 8, POS 5 (index 4): a 2-base deletion is filled from downstream; a 3-base insertion is
+    trimmed 1 base on the left, 2 on the right."""
+    genome, seqs = genome_seqs
+    s = seqs["chr1"]
+    chrom = np.array(["chr1"])
+    ref, alt = variant_windows(genome, chrom, np.array([5]), [s[4:7]], [s[4]], 8)
+    assert _text(ref[0]) == s[0:8] and _text(alt[0]) == s[0:5] + s[7:10]
+    ref, alt = variant_windows(genome, chrom, np.array([5]), [s[4]], [s[4] + "GGG"], 8)
+    assert _text(ref[0]) == s[0:8] and _text(alt[0]) == s[1:5] + "GGG" + s[5]
+    ref, alt = variant_windows(genome, chrom, np.array([5]), [s[4:6]], ["TT"], 8)  # an MNV
+    assert _text(alt[0]) == s[0:4] + "TT" + s[6:8]
+
+
+def _text(codes: np.ndarray) -> str:
+    return "".join("ACGTN"[c] for c in codes)
+
+
+def _indel_rows(seqs: dict[str, str], rng: np.random.Generator) -> list[str]:
+    """VCF rows: deletions and insertions reaching past the 64 bp window's edges, at and near both
+    ends of each chromosome, MNVs and other substitutions, random small indels, a few SNVs."""
+    rows = []
+
+    def add(chrom, pos, ref, alt):
+        rows.append(f"{chrom}\t{pos}\tv{len(rows)}\t{ref}\t{alt}")
+
+    for chrom, s in seqs.items():
+        n = len(s)
+        bases = lambda k: "".join(rng.choice(list("ACGT"), k))  # noqa: E731
+        for k in (1, 2, 5, 31, 32, 33, 40, 50):  # deletions: REF past the window's right edge
+            p0 = int(rng.integers(100, n - 200))
+            add(chrom, p0 + 1, s[p0 : p0 + k + 1], s[p0])
+        for k in (1, 3, 30, 31, 32, 33, 47, 50):  # insertions: the alt window mostly inserted
+            p0 = int(rng.integers(100, n - 200))
+            add(chrom, p0 + 1, s[p0], s[p0] + bases(k))
+        add(chrom, 1, s[0:4], s[3])  # deletion of the first 3 bases (right anchor)
+        add(chrom, 1, s[0], bases(3) + s[0])  # insertion before the first base
+        add(chrom, 2, s[1:12], s[1])  # deletion near the start
+        add(chrom, n - 10, s[n - 11 :], s[n - 11])  # deletion running to the last base
+        add(chrom, n, s[n - 1], s[n - 1] + bases(7))  # insertion after the last base
+        add(chrom, n - 3, s[n - 4], s[n - 4] + bases(20))  # long insertion near the end
+        add(chrom, n - 1, s[n - 2 :], "".join(other_base(b) for b in s[n - 2 :]))  # MNV at the end
+        for p0 in rng.integers(0, n, 4):  # SNVs in the same batches
+            add(chrom, p0 + 1, s[p0], other_base(s[p0]))
+        for _ in range(12):  # random small indels, MNVs and delins anywhere
+            p0 = int(rng.integers(0, n - 12))
+            r, a = int(rng.integers(1, 8)), int(rng.integers(1, 8))
+            add(chrom, p0 + 1, s[p0 : p0 + r], bases(a))
+    return rows
+
+
+def test_indels_match_brute_force_genome_edits_both_strands(genome_seqs, tmp_path):
+    """Windows and scores of deletions, insertions, MNVs and delins equal those built by editing
+    the chromosome string (tests.toy_data.edit_windows), forward and reverse strand, to 1e-6."""
+    genome, seqs = genome_seqs
+    vcf = write_vcf(tmp_path / "indels.vcf", _indel_rows(seqs, np.random.default_rng(5)))
+    variants = list(VcfReader(vcf, genome))
+    kinds = {v.kind for v in variants}
+    assert {"del", "ins", "mnv", "delins", "snv"} <= kinds and len(variants) >= 70
+    model = position_model(L)
+    meta = ModelMeta(profiles=["x", "y"], input_length=L)
+    scorer = VariantScorer(model, meta, genome, batch_size=16)
+    windows = scorer.windows(variants)
+    brute = [edit_windows(seqs[v.genome_chrom], v.pos, v.ref, v.alt, L) for v in variants]
+    blocks = [
+        [b[0] for b in brute],
+        [b[1] for b in brute],
+        [reverse_complement(b[0]) for b in brute],
+        [reverse_complement(b[1]) for b in brute],
+    ]
+    for got, want in zip(np.split(windows, 4), blocks):
+        assert [_text(w) for w in got] == want
+
+    pred = [model(onehot(b)).numpy().astype(np.float64) for b in blocks]  # ref_f, alt_f, ref_r, alt_r
+    logit = lambda p: np.log(np.clip(p, 1e-6, 1 - 1e-6)) - np.log1p(-np.clip(p, 1e-6, 1 - 1e-6))  # noqa: E731
+    want = {
+        "ref": (pred[0] + pred[2]) / 2,
+        "alt": (pred[1] + pred[3]) / 2,
+        "diff": (pred[1] + pred[3]) / 2 - (pred[0] + pred[2]) / 2,
+        "logit_diff": ((logit(pred[1]) - logit(pred[0])) + (logit(pred[3]) - logit(pred[2]))) / 2,
+    }
+    score_variants(model, meta, genome, vcf, tmp_path / "s.parquet", batch_size=16, progress=False)
+    for table in (scorer.score(variants), pd.read_parquet(tmp_path / "s.parquet")):
+        assert table["TYPE"].tolist() == [v.kind for v in variants]
+        errors = [
+            np.abs(table[f"{p}_{k}"].to_numpy(float) - want[k][:, i]).max()
+            for i, p in enumerate(meta.profiles)
+            for k in want
+        ]
+        assert max(errors) <= 1e-6, max(errors)
+        print(f"indel brute-force max abs error: {max(errors):.2g} over {len(variants)} alleles")
+        diff = np.stack([want["diff"][:, 0], want["diff"][:, 1]], axis=1)
+        np.testing.assert_allclose(table["max_abs_diff"], np.abs(diff).max(axis=1), atol=1e-6)
+    summary = json.loads((tmp_path / "s.summary.json").read_text())
+    assert "filled from downstream" in summary["window_convention"] and summary["max_indel"] == 50
+    assert summary["scored_types"]["del"] == sum(v.kind == "del" for v in variants)
+
+
+def test_duplicate_records_scored_once_counted_and_listed(genome_seqs, tmp_path, tiny_model):
+    """The same CHROM/POS/REF/ALT twice (also as '1' for 'chr1') is scored once; the repeats are
+    counted in the summary and listed in the skipped file."""
+    genome, seqs = genome_seqs
+    rows = some_variants(seqs, 3)
+    again = rows[1].replace("chr1", "1", 1).replace("\tv1\t", "\tv1b\t")
+    vcf = write_vcf(tmp_path / "dup.vcf", [rows[0], rows[1], rows[1], rows[2], again])
+    model, meta, _ = tiny_model
+    stats = score_variants(model, meta, genome, vcf, tmp_path / "d.tsv", progress=False)
+    assert pd.read_csv(tmp_path / "d.tsv", sep="\t")["ID"].tolist() == ["v0", "v1", "v2"]
+    assert stats.scored == 3 and stats.skipped["duplicate"] == 2
+    summary = json.loads((tmp_path / "d.summary.json").read_text())
+    assert summary["skipped"]["duplicate"] == 2 and summary["skipped_total"] == 2
+    skipped = pd.read_csv(tmp_path / "d.skipped.tsv", sep="\t")
+    assert skipped["line"].tolist() == [5, 7] and skipped["ID"].tolist() == ["v1", "v1b"]
+    assert set(skipped["reason"]) == {"duplicate"}

@@ -176,3 +176,69 @@ def test_validate_variants_writes_outputs_and_cli(tmp_path, capsys):
         )
         == 2
     )
+
+
+@pytest.mark.parametrize("bad", [float("nan"), 2, -1, "yes", "maybe"])
+def test_significance_must_be_boolean_or_01(tmp_path, bad):
+    """NaN, 2 and -1 used to count as significant (bool(nan) is True); now one line naming the
+    file, the row and the value."""
+    obs = _observed().astype({"Significant": object})
+    obs.loc[6, "Significant"] = bad
+    path = tmp_path / "obs.tsv"
+    obs.to_csv(path, sep="\t", index=False)
+    _scores().to_csv(tmp_path / "scores.tsv", sep="\t", index=False)
+    with pytest.raises(InputError, match=r"obs\.tsv:8: row 7: column 'Significant' has .* \(expected 0/1"):
+        validate_variants(tmp_path / "scores.tsv", path, tmp_path / "v", top_k=[3])
+    assert not (tmp_path / "v").exists()
+    for good in (True, "TRUE", "false", 1.0, "0"):
+        obs.loc[6, "Significant"] = good
+        assert standardize_observed(obs)["significant"].dtype == bool
+
+
+def test_bad_reads_and_positions_name_the_row():
+    obs = _observed().astype({"ref_reads": object, "Pos": object})
+    obs.loc[2, "ref_reads"] = "many"
+    with pytest.raises(
+        InputError, match=r"o\.tsv:4: row 3: column 'ref_reads' has 'many' \(expected a finite number >= 0"
+    ):
+        standardize_observed(obs, "o.tsv")
+    obs.loc[2, "ref_reads"] = 3
+    obs.loc[4, "Pos"] = 2.5
+    with pytest.raises(InputError, match=r"row 5: column 'Pos' has 2.5 \(expected a 1-based integer"):
+        standardize_observed(obs, "o.tsv")
+
+
+def test_duplicates_dropped_counted_and_listed(tmp_path):
+    """A variant twice in the scores (an old VCF scored twice) or in the observed table is joined
+    once; the repeats are counted in validation.json and listed in skipped.tsv."""
+    scores = pd.concat([_scores(), _scores().iloc[[0]]], ignore_index=True)
+    obs = _observed()
+    changed = obs.iloc[[2]].assign(ref_reads=99)
+    obs = pd.concat([obs, obs.iloc[[1]], changed], ignore_index=True)
+    scores.to_csv(tmp_path / "scores.tsv", sep="\t", index=False)
+    obs.to_csv(tmp_path / "obs.tsv", sep="\t", index=False)
+    summary = validate_variants(tmp_path / "scores.tsv", tmp_path / "obs.tsv", tmp_path / "v", top_k=[3])
+    assert summary["n_joined"] == 10 and summary["n_significant"] == 4
+    assert summary["n_scores_duplicates"] == 1 and summary["n_observed_duplicates"] == 2
+    skipped = pd.read_csv(tmp_path / "v" / "skipped.tsv", sep="\t")
+    assert skipped["row"].tolist() == [11, 11, 12] and set(skipped["reason"]) == {"duplicate"}
+    assert skipped["key"].iloc[1] == "1:101 C>G"
+    assert "same values, dropped" in skipped["message"].iloc[1]
+    assert "different values, row 3 kept" in skipped["message"].iloc[2]
+    joined = pd.read_csv(tmp_path / "v" / "joined.tsv", sep="\t")
+    assert joined.loc[joined["ID"] == "v2", "ref_reads"].tolist() == [8]  # the first row kept
+
+
+def test_indel_rows_join_and_are_reported_by_type(tmp_path):
+    scores, obs = _scores(), _observed()
+    scores.loc[[1, 5], "ALT"] = ["CTT", "C"]  # an insertion and a deletion
+    scores.loc[5, "REF"] = "CGA"
+    obs.loc[[1, 5], "Alt"] = ["ctt", "C"]
+    obs.loc[5, "Ref"] = "CGA"
+    scores.to_csv(tmp_path / "scores.tsv", sep="\t", index=False)
+    obs.to_csv(tmp_path / "obs.tsv", sep="\t", index=False)
+    summary = validate_variants(tmp_path / "scores.tsv", tmp_path / "obs.tsv", tmp_path / "v", top_k=[1])
+    assert summary["n_joined"] == 10
+    assert summary["by_type"]["indel"]["n"] == 2 and summary["by_type"]["indel"]["n_significant"] == 1
+    assert summary["by_type"]["snv"]["n"] == 8
+    assert summary["by_type"]["indel"]["enrichment"][0]["sig_top"] == 1  # v1: |diff| 0.5 > v5's 0.04
