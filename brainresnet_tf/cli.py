@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except InputError as err:
-        print(f"brainresnet: error: {err}", file=sys.stderr)
+        print("brainresnet: error: " + " ".join(str(err).split()), file=sys.stderr)  # always one line
         return 2
 
 

@@ -25,16 +25,13 @@ class WindowSource:
         self.genome = genome
         self.table = table
         self.length = table.context
-        chrom_off = {c: genome.offset(c) for c in np.unique(table.chrom)}
-        off = (
-            np.array([chrom_off[c] for c in table.chrom], dtype=np.int64)
-            if len(table)
-            else np.zeros(0, np.int64)
-        )
-        size = np.array([genome.chrom_sizes[c] for c in table.chrom], dtype=np.int64) if len(table) else off
+        # per chromosome code, then one gather per row: no Python loop over rows
+        off_of = np.array([genome.offset(c) for c in table.chrom_names], dtype=np.int64)
+        size_of = np.array([genome.chrom_sizes[genome.resolve(c)] for c in table.chrom_names], dtype=np.int64)
+        off = off_of[table.chrom_code] if len(table) else np.zeros(0, np.int64)
         self.starts = off + table.window_start
         self.lower = off
-        self.upper = off + size
+        self.upper = off + (size_of[table.chrom_code] if len(table) else off)
 
     def __len__(self) -> int:
         return len(self.starts)

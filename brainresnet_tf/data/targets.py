@@ -125,3 +125,20 @@ def bin_labels(
     if signal:
         return np.log1p(np.maximum(mean, 0.0)).astype(np.float32)
     return (mean >= min_overlap - 1e-9).astype(np.float32)
+
+
+def grid_labels(
+    track: Track | None, n_bins: int, bin_size: int, *, signal: bool, min_overlap: float = 0.5
+) -> np.ndarray:
+    """:func:`bin_labels` of the bins ``[k * bin_size, (k + 1) * bin_size)`` for ``k < n_bins``.
+
+    One integral per bin edge (a bin's end is the next one's start), half the work of
+    :func:`bin_labels` on the same starts, with identical values.
+    """
+    if track is None or len(track.starts) == 0 or n_bins <= 0:
+        return np.zeros(max(n_bins, 0), np.float32)
+    cum = track.integral(np.arange(n_bins + 1, dtype=np.int64) * bin_size)
+    mean = np.diff(cum) / bin_size
+    if signal:
+        return np.log1p(np.maximum(mean, 0.0)).astype(np.float32)
+    return (mean >= min_overlap - 1e-9).astype(np.float32)

@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.inference.strands import strand_average
+from brainresnet_tf.models.ensemble import is_ensemble
 
 SCALES = ("logit", "output")
 METHODS = ("ixg", "ig", "ism")  # input x gradient, integrated gradients, in-silico mutagenesis
@@ -56,7 +57,17 @@ def _output_layer(model: keras.Model) -> keras.layers.Layer:
 
 
 def _logit_function(model: keras.Model) -> Callable[[tf.Tensor], tf.Tensor]:
-    """x -> pre-activation outputs, when the output layer is a Dense (else the outputs)."""
+    """x -> pre-activation outputs, when the output layer is a Dense (else the outputs).
+
+    For an ensemble (members' probabilities averaged) it is the logit of the averaged probability.
+    """
+    if is_ensemble(model):
+
+        def ensemble_logits(x):
+            p = tf.clip_by_value(tf.cast(model(x, training=False), tf.float32), 1e-7, 1 - 1e-7)
+            return tf.math.log(p) - tf.math.log1p(-p)
+
+        return ensemble_logits
     layer = _output_layer(model)
     if not isinstance(layer, keras.layers.Dense) or layer.get_config().get("activation") == "linear":
         return lambda x: model(x, training=False)

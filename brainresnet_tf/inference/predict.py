@@ -1,8 +1,10 @@
-"""Batched predictions on base-code windows, averaged over both strands."""
+"""Batched predictions on base-code windows, averaged over both strands; regions streamed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import queue
+import threading
+from collections.abc import Iterable, Iterator
 
 import keras
 import numpy as np
@@ -49,6 +51,79 @@ class Predictor:
         return np.concatenate(out) if out else np.zeros((0, self.model.outputs[0].shape[-1]))
 
 
+def prefetch(items: Iterator, depth: int = 2) -> Iterator:
+    """Iterate ``items`` in a background thread, ``depth`` ahead (its errors re-raised here).
+
+    TensorFlow and numpy copies release the GIL, so gathering the next batches overlaps the
+    model call on this one. Closing the returned generator stops the thread.
+    """
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(entry) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work():
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+            put((done, None))
+        except BaseException as err:  # handed to the consumer
+            put((done, err))
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, err = q.get()
+            if item is done:
+                if err is not None:
+                    raise err
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def region_predictions(
+    predictor: Predictor,
+    meta: ModelMeta,
+    genome: Genome,
+    chunks: Iterable[pd.DataFrame],
+    batch_size: int = 256,
+) -> Iterator[pd.DataFrame]:
+    """One output frame per chunk of regions: chrom, start, end, name, one column per profile.
+
+    Windows of the next batch are gathered in a thread while the model runs on this one;
+    nothing but the current chunk is held, so a table of any length streams through.
+    """
+
+    def batches():
+        for regions in chunks:
+            windows = centred_windows(regions, meta.input_length)
+            starts, chroms = windows["start"].to_numpy(), windows["chrom"].to_numpy()
+            for lo in range(0, len(regions), batch_size):
+                hi = lo + batch_size
+                codes = genome.codes_at(chroms[lo:hi], starts[lo:hi], meta.input_length)
+                yield regions.iloc[lo:hi], codes
+
+    for regions, codes in prefetch(batches(), depth=4):
+        out = regions[["chrom", "start", "end", "name"]].reset_index(drop=True).copy()
+        preds = predictor(codes)
+        for i, name in enumerate(meta.profiles):
+            out[name] = preds[:, i]
+        yield out
+
+
 def predict_regions(
     model: keras.Model,
     meta: ModelMeta,
@@ -57,19 +132,19 @@ def predict_regions(
     batch_size: int = 256,
     progress: bool = True,
 ) -> pd.DataFrame:
-    """One row per region (window centred on it): chrom, start, end, name, one column per profile."""
-    windows = centred_windows(regions, meta.input_length)
-    starts, chroms = windows["start"].to_numpy(), windows["chrom"].to_numpy()
-    predictor = Predictor(model)
+    """One row per region (window centred on it): chrom, start, end, name, one column per profile.
 
-    def batches():
-        for lo in range(0, len(regions), batch_size):
-            yield genome.codes_at(
-                chroms[lo : lo + batch_size], starts[lo : lo + batch_size], meta.input_length
-            )
-
-    preds = predictor.predict_batches(batches(), total=-(-len(regions) // batch_size), progress=progress)
-    out = regions[["chrom", "start", "end", "name"]].reset_index(drop=True).copy()
-    for i, name in enumerate(meta.profiles):
-        out[name] = preds[:, i]
-    return out
+    Holds the whole result; :func:`region_predictions` streams instead.
+    """
+    frames = list(
+        tqdm(
+            region_predictions(Predictor(model), meta, genome, [regions], batch_size),
+            total=-(-len(regions) // batch_size),
+            desc="predicting",
+            disable=not progress,
+            leave=False,
+        )
+    )
+    if frames:
+        return pd.concat(frames, ignore_index=True)
+    return pd.DataFrame(columns=["chrom", "start", "end", "name", *meta.profiles])

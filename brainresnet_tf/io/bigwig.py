@@ -1,8 +1,10 @@
-"""bigWig output: per-base values over windows (overlaps averaged), written atomically."""
+"""bigWig output: per-base values over windows (overlaps averaged), or one value per fixed bin;
+written atomically."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -53,6 +55,38 @@ def write_bigwig(
                     mean = total[a - lo : z - lo] / np.maximum(count[a - lo : z - lo], 1)
                     bw.addEntries(chrom, a, values=mean, span=1, step=1)
                     written += z - a
+        finally:
+            bw.close()
+    return written
+
+
+def write_binned_bigwig(
+    path: str | os.PathLike,
+    chrom_sizes: dict[str, int],
+    values_of: Callable[[str], np.ndarray],
+    bin_size: int,
+) -> int:
+    """Write one value per bin ``[k * bin_size, (k + 1) * bin_size)`` of each chromosome.
+
+    ``values_of(chrom)`` gives the ``ceil(size / bin_size)`` values of a chromosome (called once
+    per chromosome, in ``chrom_sizes``' order, so values can be read lazily); the last bin is cut
+    at the chromosome's end. Written atomically; returns the number of bins written.
+    """
+    written = 0
+    with atomic_path(path) as tmp:
+        bw = pyBigWig.open(str(tmp), "w")
+        try:
+            bw.addHeader([(c, int(s)) for c, s in chrom_sizes.items()])
+            for chrom, size in chrom_sizes.items():
+                values = np.asarray(values_of(chrom), np.float64)
+                full = size // bin_size
+                if len(values) != -(-size // bin_size):
+                    raise ValueError(f"{chrom}: {len(values)} values for {-(-size // bin_size)} bins")
+                if full:
+                    bw.addEntries(chrom, 0, values=values[:full], span=bin_size, step=bin_size)
+                if full < len(values):  # the short last bin
+                    bw.addEntries([chrom], [full * bin_size], ends=[size], values=[float(values[full])])
+                written += len(values)
         finally:
             bw.close()
     return written

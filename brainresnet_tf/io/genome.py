@@ -8,17 +8,21 @@ gathered. Training then slices this array and never reads the FASTA again.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import hashlib
 import json
 import os
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pyfaidx
 
 from brainresnet_tf.errors import InputError, input_error
-from brainresnet_tf.io.atomic import atomic_path, write_json
+from brainresnet_tf.io.atomic import atomic_open, atomic_path, write_json
+from brainresnet_tf.io.identity import file_identity
 
 ALPHABET = "ACGT"
 N_CODE = 4
@@ -33,6 +37,7 @@ _ONE_HOT_TABLE = np.vstack([np.eye(4, dtype=np.uint8), np.zeros((1, 4), dtype=np
 # Complement of a code (A<->T, C<->G, N stays N).
 _COMPLEMENT = np.array([3, 2, 1, 0, 4], dtype=np.uint8)
 _VALID_BYTES = frozenset(b"ACGTNacgtn")
+_GC_COUNT = np.array([0, 1, 1, 0, 0], dtype=np.uint8)  # per code: is it C or G
 
 
 def encode(sequence: str | bytes) -> np.ndarray:
@@ -73,6 +78,190 @@ def chrom_aliases(name: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+_GZ_SUFFIXES = (".gz", ".bgz")
+_CHECKED_RECORDS = 512  # index records compared with the FASTA (all of them up to this many)
+
+
+def _compression(path: Path) -> str:
+    """``plain``, ``bgzf`` (gzip with the BGZF ``BC`` extra field) or ``gzip``."""
+    with open(path, "rb") as fh:
+        head = fh.read(18)
+    if not head.startswith(_GZIP_MAGIC):
+        return "plain"
+    # BGZF: FLG.FEXTRA set, XLEN at 10, subfield id 'BC' at 12
+    return "bgzf" if len(head) >= 14 and head[3] & 4 and head[12:14] == b"BC" else "gzip"
+
+
+def open_indexed_fasta(path: Path, notes: list[str] | None = None) -> pyfaidx.Fasta:
+    """pyfaidx.Fasta on ``path`` with an index known to describe this very file.
+
+    A missing index is built; an existing ``.fai`` (and ``.gzi``) is checked against the FASTA
+    (each record's offset must point just after its ``>name`` line and its end at the next
+    record or the end of the file), because pyfaidx trusts any index newer than the FASTA and a
+    replaced FASTA is then read with its predecessor's offsets. A mismatching index is rebuilt
+    and a line saying so is appended to ``notes``. Every failure is an InputError naming its
+    cause (uneven line lengths, plain gzip, an unwritable folder...).
+    """
+    kind = _compression(path)
+    gz_name = path.suffix.lower() in _GZ_SUFFIXES
+    if kind == "gzip":
+        raise InputError(
+            f"{path}: compressed with plain gzip, which cannot be read at random positions; "
+            f"recompress it with bgzip: gunzip {path.name} && bgzip {path.name[: -len(path.suffix)]}"
+        )
+    if kind == "bgzf" and not gz_name:
+        raise InputError(f"{path}: bgzip-compressed but not named .gz: rename it {path.name}.gz")
+    if kind == "plain" and gz_name:
+        raise InputError(f"{path}: named {path.suffix} but not compressed: rename it without {path.suffix}")
+    fai = Path(f"{path}.fai")
+    if fai.is_symlink() and not fai.exists():  # never replace a user's link with a file
+        raise _unwritable(path, fai, f"it is a link to {os.readlink(fai)}, which does not exist")
+    if fai.exists():
+        fasta = _open_fasta(path)
+        problem = _index_problem(fasta)
+        if problem is None:
+            return fasta
+        fasta.close()
+        _build_index(path, fai, kind == "bgzf")
+        if notes is not None:
+            notes.append(f"{fai.name} did not describe {path.name} ({problem}): rebuilt it")
+    else:
+        _build_index(path, fai, kind == "bgzf")
+    fasta = _open_fasta(path)
+    problem = _index_problem(fasta)
+    if problem is not None:
+        fasta.close()
+        raise InputError(
+            f"{path}: cannot index FASTA reliably ({problem}): blank lines or lines of uneven "
+            "length inside a record? rewrap it, e.g. seqkit seq -w 60"
+        )
+    return fasta
+
+
+def _open_fasta(path: Path) -> pyfaidx.Fasta:
+    try:
+        with warnings.catch_warnings():  # "index older than FASTA": checked by _index_problem instead
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return pyfaidx.Fasta(
+                str(path), as_raw=True, sequence_always_upper=False, rebuild=False, build_index=False
+            )
+    except Exception as err:  # noqa: BLE001  (pyfaidx raises many types; each becomes one line)
+        raise _index_error(path, err) from None
+
+
+def _build_index(path: Path, fai: Path, bgzf: bool) -> None:
+    """Write ``.fai`` (and ``.gzi``) for ``path`` at temporary names, then rename them."""
+    try:
+        with atomic_path(fai) as tmp_fai:
+            if bgzf:
+                with atomic_path(Path(f"{path}.gzi")) as tmp_gzi:
+                    pyfaidx.Faidx(str(path), indexname=str(tmp_fai), gzi_indexname=str(tmp_gzi)).close()
+            else:
+                pyfaidx.Faidx(str(path), indexname=str(tmp_fai)).close()
+    except Exception as err:  # noqa: BLE001  (pyfaidx raises many types; each becomes one line)
+        if not isinstance(err, PermissionError) and "writable" not in str(err):
+            raise _index_error(path, err) from None
+        raise _unwritable(path, fai, "folder not writable") from None
+
+
+def _unwritable(path: Path, fai: Path, why: str) -> InputError:
+    state = "has no index" if not fai.exists() else f"has an index ({fai.name}) that does not match it"
+    return InputError(
+        f"{path}: the FASTA {state} and {fai.name} cannot be written beside it ({why}); index it "
+        "where you may write (samtools faidx) and put the .fai next to the FASTA, or copy the FASTA "
+        "to a writable folder"
+    )
+
+
+def _index_error(path: Path, err: BaseException) -> InputError:
+    """The real cause of a pyfaidx failure, as one line."""
+    text = str(err)
+    if isinstance(err, UnicodeDecodeError):
+        return InputError(f"{path}: not a text FASTA (binary or non-ASCII bytes, e.g. UTF-16)")
+    if isinstance(err, pyfaidx.UnsupportedCompressionFormat):
+        return InputError(f"{path}: not bgzip-compressed (recompress it with bgzip)")
+    if "not consistent" in text:
+        where = re.search(r">(\S+) at line ([\d,]+)", text)
+        at = f" in record {where.group(1)} at line {where.group(2)}" if where else ""
+        return InputError(
+            f"{path}: cannot index FASTA: uneven line lengths{at} (every sequence line of a record "
+            "but its last must be equally long; rewrap it, e.g. seqkit seq -w 60)"
+        )
+    if "before the first sequence" in text:
+        line = re.search(r"at line (\d+)", text)
+        return input_error(
+            path, int(line.group(1)) if line else None, "text before the first '>' header", "a FASTA file"
+        )
+    if "does not contain a valid sequence" in text:
+        return InputError(f"{path}: no FASTA records (no line starts with '>')")
+    if "Bad sequence name" in text:
+        return InputError(f"{path}: a '>' header line without a name")
+    if text.startswith("Duplicate key"):
+        return InputError(f"{path}: record name {text.split(' ', 2)[-1]} appears more than once")
+    if isinstance(err, OSError) and getattr(err, "strerror", None):
+        return InputError(f"{path}: cannot read FASTA ({err.strerror})")
+    if "Unhandled exception during fasta indexing" in text:
+        entry = text.split("at entry", 1)[-1].split("Please report")[0].strip()
+        return InputError(
+            f"{path}: cannot index FASTA: record {entry} is malformed (blank lines inside or after "
+            "it, or a repeated name?)"
+        )
+    return InputError(f"{path}: cannot index FASTA ({type(err).__name__}: {text[:200]})")
+
+
+def _read_at(faidx: pyfaidx.Faidx, pos: int, n: int) -> bytes:
+    """``n`` bytes of the (uncompressed) FASTA at byte ``pos``, seeking as pyfaidx does."""
+    if pos < 0:
+        return b""
+    if faidx._bgzf:
+        from Bio.bgzf import make_virtual_offset
+
+        i = bisect.bisect_left(faidx.gzi_index, pos)
+        block = faidx.gzi_index[i] if i == 0 else faidx.gzi_index[i - 1]
+        faidx.file.seek(make_virtual_offset(block.cstart, pos - block.ustart))
+    else:
+        faidx.file.seek(pos)
+    return faidx.file.read(n)
+
+
+def _index_problem(fasta: pyfaidx.Fasta) -> str | None:
+    """None when the index fits the file, else what does not fit (for the rebuild note)."""
+    faidx = fasta.faidx
+    records = sorted(faidx.index.items(), key=lambda kv: kv[1].offset)
+    if not records:
+        return "no records"
+    step = max(1, len(records) // _CHECKED_RECORDS)
+    picked = sorted(set(range(0, len(records), step)) | {len(records) - 1})
+    try:
+        for i in picked:
+            name, rec = records[i]
+            before = _read_at(faidx, max(0, rec.offset - 4096), min(rec.offset, 4096))
+            header = before.rstrip(b"\n").rstrip(b"\r").rsplit(b"\n", 1)[-1]
+            if not before.endswith(b"\n") or not _names_record(header, name):
+                return f"record {name} does not start at byte {rec.offset:,}"
+            if rec.rlen > rec.lenc > 0:  # a full first line ends in a newline
+                eol = _read_at(faidx, rec.offset + rec.lenc, rec.lenb - rec.lenc)
+                if eol not in (b"\n", b"\r\n"):
+                    return f"record {name}'s lines are not {rec.lenc} bases long"
+            after = _read_at(faidx, rec.bend - 1, 4096)
+            if i < len(records) - 1:
+                if not after.lstrip().startswith(b">"):
+                    return f"record {name} does not end at byte {rec.bend:,}"
+            elif after.strip():
+                return f"the file does not end where record {name} ends"
+    except Exception as err:  # noqa: BLE001  (a stale .gzi makes Bio.bgzf fail in many ways)
+        return f"reading it failed ({type(err).__name__})"
+    return None
+
+
+def _names_record(header: bytes, name: str) -> bool:
+    """Whether a header line names ``name`` the way pyfaidx reads names (first word)."""
+    text = header.decode("utf-8", errors="replace").rstrip("\r")
+    words = text[1:].split() if text.startswith(">") else []
+    return bool(words) and words[0] == name
+
+
 class Genome:
     """A FASTA genome (plain or bgzipped, indexed by pyfaidx) with a cached base-code array.
 
@@ -82,26 +271,18 @@ class Genome:
 
     def __init__(self, fasta: str | os.PathLike, cache_dir: str | os.PathLike | None = None):
         self.path = Path(fasta)
+        self.notes: list[str] = []  # what was done on the way (an index rebuilt), for the caller to show
         if not self.path.exists():
             raise InputError(f"{self.path}: genome FASTA not found")
-        try:
-            self._fasta = pyfaidx.Fasta(
-                str(self.path), as_raw=True, sequence_always_upper=False, rebuild=False, build_index=True
-            )
-        except (pyfaidx.FastaIndexingError, PermissionError, OSError, ValueError) as err:
-            fai = Path(f"{self.path}.fai")
-            if not fai.exists():  # pyfaidx's own advice (rebuild=False) does not apply here
-                raise InputError(
-                    f"{self.path}: the FASTA has no index and {fai.name} cannot be "
-                    f"written beside it; index it where you may write (samtools "
-                    f"faidx) and put the .fai next to the FASTA, or copy the FASTA "
-                    f"to a writable folder"
-                ) from err
-            raise InputError(f"{self.path}: cannot index FASTA ({err})") from err
+        if self.path.is_dir():
+            raise InputError(f"{self.path}: is a folder, not a FASTA file")
+        self._fasta = open_indexed_fasta(self.path, self.notes)
         names = tuple(self._fasta.keys())
         if not names:
             raise InputError(f"{self.path}: FASTA has no sequences")
         sizes = tuple(len(self._fasta[n]) for n in names)
+        if not sum(sizes):
+            raise InputError(f"{self.path}: every FASTA record is empty (no sequence lines)")
         offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist()
         self.chrom_sizes: dict[str, int] = dict(zip(names, sizes))
         self._offset: dict[str, int] = dict(zip(names, offsets))
@@ -175,8 +356,8 @@ class Genome:
         return out
 
     def _cache_path(self) -> Path:
-        stat = self.path.stat()
-        key = f"{self.path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()
+        ident = file_identity(self.path)
+        key = f"{ident['path']}|{ident['size']}|{ident['mtime_ns']}".encode()
         digest = hashlib.sha1(key).hexdigest()[:12]
         base = self._cache_dir or self.path.parent
         if self._cache_dir is None and not os.access(base, os.W_OK):
@@ -185,7 +366,7 @@ class Genome:
         return base / f"{self.path.name}.{digest}.codes.u8"
 
     def _load_or_build_cache(self) -> np.ndarray:
-        path = self._cache_path()
+        path = self._codes_path = self._cache_path()
         meta_path = path.with_suffix(".json")
         total = sum(self.chrom_sizes.values())
         names = list(self.chrom_sizes)
@@ -193,36 +374,69 @@ class Genome:
             meta = json.loads(meta_path.read_text())
             if meta.get("names") == names and meta.get("total") == total:
                 return np.memmap(path, dtype=np.uint8, mode="r", shape=(total,))
-        with atomic_path(path) as tmp:
-            out = np.memmap(tmp, dtype=np.uint8, mode="w+", shape=(max(total, 1),))
+        # Written sequentially through a file handle, not a writable memmap: dirty mapped pages
+        # would count against the process's memory for the whole genome (3 GB for hg38).
+        with atomic_open(path, "wb") as fh:
             chunk = 1 << 24
             for name, size in self.chrom_sizes.items():
-                off = self._offset[name]
                 for lo in range(0, size, chunk):
                     hi = min(lo + chunk, size)
-                    out[off + lo : off + hi] = encode(str(self._fasta[name][lo:hi]))
-            out.flush()
-            del out
+                    fh.write(self._encoded(name, lo, hi).tobytes())
         write_json(meta_path, {"fasta": str(self.path), "names": names, "total": total})
         return np.memmap(path, dtype=np.uint8, mode="r", shape=(total,))
 
-    def composition(self, chrom: str, starts: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-        """(GC fraction among ACGT bases, fraction of N) of ``[start, start+width)`` per start.
+    def _encoded(self, name: str, lo: int, hi: int) -> np.ndarray:
+        """Codes of ``name[lo:hi]`` read through pyfaidx (only for building the cache)."""
+        try:
+            text = str(self._fasta[name][lo:hi])
+            return encode(text.encode("ascii"))
+        except (UnicodeDecodeError, UnicodeEncodeError):
+            raise InputError(
+                f"{self.path}: record {name} has non-ASCII bytes near base {lo:,} "
+                "(expected sequence letters only)"
+            ) from None
+        except (OSError, EOFError, ValueError) as err:
+            raise InputError(f"{self.path}: cannot read record {name} ({err})") from None
 
-        GC is NaN where a window is all N. One pass over the chromosome, so call it with all the
-        starts of a chromosome at once.
+    def segment(self, chrom: str) -> np.ndarray:
+        """Codes of one chromosome in their own short-lived memory map.
+
+        Pages read through it are released when it is dropped, so a pass over the whole genome
+        (composition, genome-wide prediction) does not keep the genome resident.
         """
         name = self.resolve(chrom)
-        off, size = self._offset[name], self.chrom_sizes[name]
-        seg = self.codes[off : off + size]
-        gc = np.concatenate([[0], np.cumsum((seg == 1) | (seg == 2))])
-        acgt = np.concatenate([[0], np.cumsum(seg < N_CODE)])
-        lo = np.clip(starts, 0, size)
-        hi = np.clip(np.asarray(starts) + width, 0, size)
-        n = acgt[hi] - acgt[lo]
+        size = self.chrom_sizes[name]
+        if size == 0:
+            return np.zeros(0, np.uint8)
+        if self._codes is None:
+            self._codes = self._load_or_build_cache()
+        return np.memmap(self._codes_path, dtype=np.uint8, mode="r", offset=self._offset[name], shape=(size,))
+
+    def composition(
+        self, chrom: str, starts: np.ndarray, width: int, chunk: int = 1 << 16
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(GC fraction among ACGT bases, fraction of N) of ``[start, start+width)`` per start.
+
+        GC is NaN where a window is all N; bases past the chromosome's ends count as N. Memory
+        stays at ``chunk`` windows whatever the chromosome's size.
+        """
+        starts = np.asarray(starts, dtype=np.int64)
+        name = self.resolve(chrom)
+        size = self.chrom_sizes[name]
+        seg = self.segment(name)
+        gc = np.zeros(len(starts), np.int64)
+        acgt = np.zeros(len(starts), np.int64)
+        lower, upper = np.zeros(chunk, np.int64), np.full(chunk, size, np.int64)
+        for lo in range(0, len(starts), chunk):
+            part = starts[lo : lo + chunk]
+            n = len(part)
+            win = gather_windows(seg, part, width, lower[:n], upper[:n])
+            gc[lo : lo + n] = _GC_COUNT[win].sum(axis=1, dtype=np.int64)
+            acgt[lo : lo + n] = (win < N_CODE).sum(axis=1, dtype=np.int64)
+        del seg
         with np.errstate(invalid="ignore", divide="ignore"):
-            gc_fraction = np.where(n > 0, (gc[hi] - gc[lo]) / np.maximum(n, 1), np.nan)
-        return gc_fraction, 1.0 - n / float(width)
+            gc_fraction = np.where(acgt > 0, gc / np.maximum(acgt, 1), np.nan)
+        return gc_fraction, 1.0 - acgt / float(width)
 
 
 def gather_windows(

@@ -5,24 +5,28 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from brainresnet_tf.errors import InputError
+from brainresnet_tf.errors import InputError, input_error
 from brainresnet_tf.io.genome import check_dna
+from brainresnet_tf.io.text import open_text, text_lines
 
 
 def read_fasta_records(path: str | os.PathLike) -> list[tuple[str, str]]:
-    """(name, sequence) of each FASTA record, sequences checked for non-ACGTN characters."""
+    """(name, sequence) of each FASTA record (plain or gzipped), sequences checked for non-ACGTN.
+
+    A record without a name is called ``seq_<n>``; binary or undecodable files, text before the
+    first ``>`` and letters other than ACGTN are InputErrors naming the file (and line).
+    """
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: FASTA not found")
     records: list[tuple[str, list[str]]] = []
-    with open(path) as fh:
-        for lineno, line in enumerate(fh, start=1):
-            line = line.strip()
+    with open_text(path, "FASTA") as fh:
+        for lineno, raw in text_lines(path, fh):
+            line = raw.strip()
             if line.startswith(">"):
-                records.append((line[1:].split()[0] if line[1:].strip() else f"seq_{len(records) + 1}", []))
+                words = line[1:].split()
+                records.append((words[0] if words else f"seq_{len(records) + 1}", []))
             elif line:
                 if not records:
-                    raise InputError(f"{path}:{lineno}: sequence before the first '>' header")
+                    raise input_error(path, lineno, "sequence before the first '>' header", "a FASTA file")
                 records[-1][1].append(line)
     if not records:
         raise InputError(f"{path}: no FASTA records")

@@ -12,6 +12,7 @@ import keras
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.atomic import atomic_path, write_json
 from brainresnet_tf.models import losses  # noqa: F401  (registers the custom losses before load_model)
+from brainresnet_tf.models.ensemble import members as ensemble_members
 
 ALPHABET = "ACGT"
 
@@ -49,7 +50,7 @@ EXTRACTOR_KIND = "feature_extractor"
 
 def save_extractor(model: keras.Model, path: str | os.PathLike, meta: ModelMeta) -> None:
     """Save a trained model's encoder as a reusable feature extractor (``.keras`` + ``.json``)."""
-    encoder = model.get_layer("encoder")
+    encoder = ensemble_members(model)[0].get_layer("encoder")  # an ensemble lends its first member's
     extra = {
         **meta.extra,
         "kind": EXTRACTOR_KIND,

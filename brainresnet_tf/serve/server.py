@@ -38,6 +38,7 @@ import numpy as np
 import tensorflow as tf
 
 from brainresnet_tf.errors import InputError
+from brainresnet_tf.io.identity import file_identity
 from brainresnet_tf.serve.batching import Batcher, BatchingOptions, BatchStats, Closed
 from brainresnet_tf.serve.export import (
     DEFAULT_SIGNATURE,
@@ -293,17 +294,10 @@ class Servable:
 
 
 def folder_fingerprint(path: Path) -> tuple:
-    """(relative path, size, mtime in ns) of every file under ``path``: changes when a copy progresses."""
-    entries = []
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            file = Path(root) / name
-            try:
-                st = file.stat()
-            except OSError:  # removed while we looked: the next poll sees the change
-                continue
-            entries.append((str(file.relative_to(path)), st.st_size, st.st_mtime_ns))
-    return tuple(sorted(entries))
+    """The identity (size, modification time) of every file under ``path``, by relative name:
+    changes while a copy into the folder progresses."""
+    files = sorted(f for f in path.rglob("*") if f.is_file())
+    return tuple((str(f.relative_to(path)), tuple(sorted(file_identity(f).items()))) for f in files)
 
 
 class ModelManager:

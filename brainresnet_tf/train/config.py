@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from brainresnet_tf.data.targets import Profile
-from brainresnet_tf.data.windows import WindowSpec
+from brainresnet_tf.data.windows import WindowSpec, check_spec
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.models.specs import ARCHITECTURES, TRANSFER_MODES, BaselineSpec, ResNetSpec
 
@@ -156,9 +156,10 @@ def validate(config: Config, where: str = "config") -> None:
     fraction("windows.max_n_fraction", w.max_n_fraction)
     fraction("windows.signal_quantile", w.signal_quantile, low_open=True)
     positive("training.learning_rate", tr.learning_rate)
-    positive("transfer.learning_rate", config.transfer.learning_rate)
+    positive("transfer.learning_rate", config.transfer.learning_rate, allow_zero=True)  # 0: BN stats only
     positive("training.patience", tr.patience)
     positive("training.min_epochs", tr.min_epochs, allow_zero=True)
+    check_spec(w, where)  # the split keys (fractions, block_size, seed) and the rest again
     _validate_spec("model.resnet", config.model.resnet, bad)
     _validate_spec("model.baseline", config.model.baseline, bad)
     names = [p.name for p in config.profiles]
@@ -243,7 +244,7 @@ def _build(cls, data: Any, where: str, prefix: str, base: Path):
     names = [f.name for f in dataclasses.fields(cls) if f.name != "source"]
     kwargs = {}
     for key, value in data.items():
-        dotted = f"{prefix}{key}"
+        dotted = f"{prefix}{key}".encode("unicode_escape").decode("ascii")  # shown on one line
         if key not in names:
             close = difflib.get_close_matches(str(key), names, n=1)
             hint = f"; did you mean '{prefix}{close[0]}'?" if close else f"; known keys: {', '.join(names)}"

@@ -1,13 +1,26 @@
-"""What a run trains on: the config's genome and its labelled window table (cached per run)."""
+"""What a run trains on: the config's genome and its labelled window table (cached per run).
+
+The cached ``windows.npz`` carries a fingerprint of everything that made it: the identity (path,
+size, modification time) of the genome and of every peak, bigWig and region file, every
+``windows`` setting and the profile list. A table whose fingerprint differs from the config's is
+rebuilt, and the caller is told which inputs changed.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from brainresnet_tf.data.windows import WindowTable, build_window_table
+from brainresnet_tf.data.splits import REGION
+from brainresnet_tf.data.windows import WindowTable, build_window_table, check_splits, table_notes
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.genome import Genome
+from brainresnet_tf.io.identity import file_identity
 from brainresnet_tf.train.config import Config
+
+FINGERPRINT_VERSION = 2  # bump when the way tables are built changes their content
 
 
 def open_genome(config: Config) -> Genome:
@@ -17,19 +30,127 @@ def open_genome(config: Config) -> Genome:
     return Genome(config.genome.fasta, config.genome.cache_dir)
 
 
-def prepare_windows(config: Config, genome: Genome, out_dir: Path, progress: bool = True) -> WindowTable:
-    """The run's labelled window table: read ``windows.npz`` if present, else build and save it."""
+def resolve_region_files(config: Config) -> Config:
+    """``windows.*_regions`` entries that name files, read relative to the config's folder."""
+    base = config.source.parent if config.source is not None else Path.cwd()
+
+    def fix(items: tuple[str, ...]) -> tuple[str, ...]:
+        out = []
+        for item in items:
+            text = str(item).strip()
+            if not REGION.fullmatch(text) and not Path(text).is_absolute() and (base / text).is_file():
+                text = str(base / text)
+            out.append(text)
+        return tuple(out)
+
+    windows = dataclasses.replace(
+        config.windows,
+        valid_regions=fix(config.windows.valid_regions),
+        test_regions=fix(config.windows.test_regions),
+    )
+    return dataclasses.replace(config, windows=windows)
+
+
+def windows_fingerprint(config: Config) -> dict[str, Any]:
+    """Everything a window table is made of, as plain JSON values."""
+    spec = dataclasses.asdict(config.windows)
+    regions = {
+        key: {item: file_identity(item) for item in spec[key] if Path(item).is_file()}
+        for key in ("valid_regions", "test_regions")
+    }
+    signal = config.windows.target == "signal"
+    return {
+        "version": FINGERPRINT_VERSION,
+        "genome": file_identity(config.genome.fasta),
+        "windows": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.items()},
+        "region_files": {k: v for k, v in regions.items() if v},
+        "profiles": [
+            {
+                "name": p.name,
+                "peaks": file_identity(p.peaks),
+                "bigwig": file_identity(p.bigwig) if signal else None,
+            }
+            for p in config.profiles
+        ],
+    }
+
+
+def fingerprint_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
+    """What differs between two fingerprints, as short phrases (empty when they are equal)."""
+    if old is None:
+        return ["it has no fingerprint (written by an earlier version)"]
+    changes = []
+    if old.get("version") != new["version"]:
+        changes.append("the way tables are built changed")
+    if old.get("genome") != new["genome"]:
+        changes.append(f"the genome file changed ({new['genome']['path'] if new['genome'] else 'none'})")
+    old_w, new_w = old.get("windows", {}), new["windows"]
+    for key in new_w:
+        if old_w.get(key) != new_w[key]:
+            changes.append(f"windows.{key} {old_w.get(key)!r} -> {new_w[key]!r}")
+    if old.get("region_files") != new["region_files"]:
+        changes.append("a region file changed")
+    old_p = {p["name"]: p for p in old.get("profiles", [])}
+    if [p["name"] for p in old.get("profiles", [])] != [p["name"] for p in new["profiles"]]:
+        changes.append("the profile list changed")
+    else:
+        for p in new["profiles"]:
+            for kind in ("peaks", "bigwig"):
+                if old_p[p["name"]].get(kind) != p[kind]:
+                    changes.append(f"profile {p['name']}'s {kind} file changed")
+    return changes or ["its fingerprint differs"]
+
+
+def prepare_windows(
+    config: Config,
+    genome: Genome,
+    out_dir: Path,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+    needed: tuple[str, ...] = ("train", "valid"),
+) -> WindowTable:
+    """The run's labelled window table: ``windows.npz`` when its fingerprint matches, else built.
+
+    ``log`` receives one line per thing worth knowing: a rebuilt index or stale table (and why),
+    bins dropped at split boundaries, and warnings about too little data. A split in ``needed``
+    without windows is an InputError naming the keys to change (before any model is built).
+    """
+    say = log or (lambda _line: None)
+    for note in genome.notes:
+        say(note)
+    config = resolve_region_files(config)
+    fingerprint = windows_fingerprint(config)
     path = out_dir / "windows.npz"
+    table = None
     if path.exists():
-        table = WindowTable.load(path)
-        if table.profiles == [p.name for p in config.profiles] and table.context == config.windows.context:
-            return table
-    if not config.profiles:
-        raise InputError(
-            f"{config.source or 'config'}: no profiles (expected a 'profiles:' list "
-            "with name and peaks or bigwig per profile)"
-        )
-    table = build_window_table(genome, list(config.profiles), config.windows, progress=progress)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    table.save(path)
+        try:
+            cached = WindowTable.load(path)
+        except InputError as err:
+            say(f"{err}; rebuilding it")
+            cached = None
+        if cached is not None:
+            old = cached.meta.get("fingerprint")
+            if old == fingerprint:
+                table = cached
+            else:
+                why = "; ".join(fingerprint_changes(old, fingerprint))
+                say(f"{path} is out of date ({why}): rebuilding it")
+    if table is None:
+        if not config.profiles:
+            raise InputError(
+                f"{config.source or 'config'}: no profiles (expected a 'profiles:' list "
+                "with name and peaks or bigwig per profile)"
+            )
+        table = build_window_table(genome, list(config.profiles), config.windows, progress=progress)
+        table.meta["fingerprint"] = fingerprint
+        check_splits(table, config.windows, needed)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        table.save(path)
+        for note in table_notes(table, config.windows):
+            say(note)
+    else:
+        check_splits(table, config.windows, needed)
+        for note in table_notes(table, config.windows):
+            if note.startswith("warning"):
+                say(note)
     return table

@@ -24,8 +24,6 @@ the reader skips (:mod:`brainresnet_tf.io.variants`) is counted by reason in
 from __future__ import annotations
 
 import os
-import queue
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
@@ -36,7 +34,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from brainresnet_tf.inference.predict import Predictor
+from brainresnet_tf.inference.predict import Predictor, prefetch
 from brainresnet_tf.io.atomic import atomic_open, write_json
 from brainresnet_tf.io.genome import N_CODE, Genome, encode, reverse_complement_codes
 from brainresnet_tf.io.tables import TableWriter
@@ -232,45 +230,6 @@ class VariantScorer:
         return self.table(variants, self.predict(self.windows(variants)))
 
 
-def _prefetch(items: Iterator, depth: int = 2) -> Iterator:
-    """Iterate ``items`` in a background thread, ``depth`` ahead (its errors re-raised here)."""
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def put(entry) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(entry, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work():
-        try:
-            for item in items:
-                if not put((item, None)):
-                    return
-            put((done, None))
-        except BaseException as err:  # handed to the consumer
-            put((done, err))
-
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, err = q.get()
-            if item is done:
-                if err is not None:
-                    raise err
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-
-
 def _batches(reader: Iterator[Variant], size: int, scorer: VariantScorer) -> Iterator:
     """(variants, windows) per batch of ``size``."""
     batch: list[Variant] = []
@@ -382,7 +341,7 @@ def _score_stream(
     # Three stages overlap: reading + window gathering (a thread), the model (here), building
     # and writing rows (a thread); at most a few batches are held at once.
     pool = ThreadPoolExecutor(max_workers=1)
-    batches = _prefetch(_batches(reader, batch_size, scorer))
+    batches = prefetch(_batches(reader, batch_size, scorer))
     try:
         pending = None
         for batch, windows in batches:

@@ -63,7 +63,7 @@ def run_compare_transfer(
         raise InputError("compare-transfer needs --extractor (or transfer.extractor in the config)")
     out = out or Path(config.out_dir) / "compare_transfer"
     genome = open_genome(config)
-    table = prepare_windows(config, genome, out, progress=config.training.progress)
+    table = prepare_windows(config, genome, out, progress=config.training.progress, log=say)
     results = compare_transfer(config, genome, table, Path(extractor), out, fractions, seeds, log=say)
     verdict = transfer_verdict(results)
     write_json(out / "verdict.json", verdict)

@@ -72,7 +72,7 @@ def run_evaluate(config: Config, model_path: Path, out: Path | None, baseline: s
     out.mkdir(parents=True, exist_ok=True)
     genome = open_genome(config)
     table_dir = model_path.parent if (model_path.parent / "windows.npz").exists() else out
-    table = prepare_windows(config, genome, table_dir, progress=config.training.progress)
+    table = prepare_windows(config, genome, table_dir, progress=config.training.progress, log=say)
     _check_compatible(meta, table, model_path)
     frames, preds = [], {}
     metrics, p = evaluate_model(model, meta, genome, table, meta.arch, progress=config.training.progress)

@@ -1,51 +1,149 @@
-"""``brainresnet predict``: every profile for windows centred on the regions of a BED file."""
+"""``brainresnet predict``: every profile for windows centred on the regions of a BED file, or
+genome-wide tracks (one bigWig per profile at the model's bin resolution)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-from brainresnet_tf.workflows.common import check_output, positive_int
+from brainresnet_tf.workflows.common import bars, check_output, positive_int, say
 
 NAME = "predict"
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     """The ``predict`` subcommand's arguments."""
-    p = sub.add_parser(NAME, help="predict every profile for regions of a genome")
+    p = sub.add_parser(NAME, help="predict every profile for regions of a genome, or genome-wide tracks")
     p.add_argument("--model", required=True)
-    p.add_argument("--genome", required=True, help="FASTA (plain or bgzipped, indexed)")
-    p.add_argument("--regions", required=True, help="BED file; windows are centred on each region")
-    p.add_argument("--out", required=True, help=".tsv or .parquet")
+    p.add_argument("--genome", help="FASTA (plain or bgzipped, indexed); default: the model's genome")
+    p.add_argument("--regions", help="BED file; windows are centred on each region")
+    p.add_argument(
+        "--genome-wide",
+        action="store_true",
+        help="predict every bin of the genome: one bigWig per profile in the --out folder "
+        "(resumable: rerun the same command after a kill)",
+    )
+    p.add_argument("--chroms", help="with --genome-wide: comma-separated chromosomes (default: 1-22, X, Y)")
+    p.add_argument("--out", required=True, help=".tsv or .parquet (streamed); a folder with --genome-wide")
     p.add_argument("--batch-size", type=positive_int, default=256)
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    """Predict and write the table."""
-    check_output(args.out, {"--regions": args.regions, "--genome": args.genome, "--model": args.model})
-    run_predict(Path(args.model), Path(args.genome), Path(args.regions), Path(args.out), args.batch_size)
+    """Check the arguments (before loading TensorFlow), then predict."""
+    from brainresnet_tf.errors import InputError
+
+    progress = bars(not args.no_progress)
+    inputs = {"--regions": args.regions, "--genome": args.genome, "--model": args.model}
+    if args.genome_wide:
+        if args.regions:
+            raise InputError("--regions and --genome-wide: give one of them")
+        check_output(args.out, inputs, folder=True)
+        chroms = [c.strip() for c in args.chroms.split(",") if c.strip()] if args.chroms else None
+        run_genome_wide(args.model, args.genome, args.out, chroms, args.batch_size, progress)
+        return 0
+    if not args.regions:
+        raise InputError("predict needs --regions BED (or --genome-wide for whole-genome tracks)")
+    if args.chroms:
+        raise InputError("--chroms goes with --genome-wide")
+    check_output(args.out, inputs)
+    run_predict(Path(args.model), args.genome, Path(args.regions), Path(args.out), args.batch_size, progress)
     return 0
 
 
 def run_predict(
-    model_path: Path, genome_path: Path, regions_path: Path, out: Path, batch_size: int = 256
-) -> pd.DataFrame:
-    """Predict every profile for each region; write TSV or Parquet."""
-    from brainresnet_tf.inference.predict import predict_regions
+    model_path: Path,
+    genome_path: str | Path | None,
+    regions_path: Path,
+    out: Path,
+    batch_size: int = 256,
+    progress: bool = False,
+) -> int:
+    """Predict every profile for each region, streaming rows to TSV or Parquet; returns the rows."""
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from brainresnet_tf.inference.predict import Predictor, region_predictions
     from brainresnet_tf.io.genome import Genome
-    from brainresnet_tf.io.intervals import read_bed
-    from brainresnet_tf.io.tables import write_table
-    from brainresnet_tf.models.saving import load_model
+    from brainresnet_tf.io.intervals import iter_bed
+    from brainresnet_tf.io.tables import TableWriter
+    from brainresnet_tf.models.saving import genome_path_for, load_model
 
     model, meta = load_model(model_path)
-    genome = Genome(genome_path)
-    regions = read_bed(regions_path, genome)
-    preds = predict_regions(model, meta, genome, regions, batch_size)
-    write_table(preds, out)
-    print(f"[predict] {len(preds):,} regions x {len(meta.profiles)} profiles -> {out}")
-    return preds
+    genome = Genome(genome_path_for(genome_path, meta))
+    for note in genome.notes:
+        say(f"[predict] {note}")
+    writer = TableWriter(out)
+    bar = tqdm(unit="rows", desc="predicting", disable=not progress, leave=False)
+    try:
+        chunks = iter_bed(regions_path, genome, chunk_rows=max(batch_size * 16, 4096))
+        for frame in region_predictions(Predictor(model), meta, genome, chunks, batch_size):
+            writer.write(frame)
+            bar.update(len(frame))
+        writer.close(pd.DataFrame({c: [] for c in ["chrom", "start", "end", "name", *meta.profiles]}))
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        bar.close()
+    say(f"[predict] {writer.rows:,} regions x {len(meta.profiles)} profiles -> {out}")
+    return writer.rows
+
+
+def run_genome_wide(
+    model_path: str | Path,
+    genome_path: str | Path | None,
+    out: str | Path,
+    chroms: list[str] | None = None,
+    batch_size: int = 256,
+    progress: bool = False,
+) -> dict:
+    """Genome-wide bigWigs (one per profile) in ``out``; returns what ``summary.json`` says."""
+    from tqdm.auto import tqdm
+
+    from brainresnet_tf.inference.genome_wide import predict_genome_wide
+    from brainresnet_tf.io.atomic import write_json
+    from brainresnet_tf.io.genome import Genome
+    from brainresnet_tf.models.saving import genome_path_for, load_model
+
+    model, meta = load_model(model_path)
+    genome = Genome(genome_path_for(genome_path, meta))
+    for note in genome.notes:
+        say(f"[predict] {note}")
+    log = (
+        (lambda line: tqdm.write(f"[predict] {line}"))
+        if progress
+        else (lambda line: say(f"[predict] {line}"))
+    )
+    result = predict_genome_wide(
+        model,
+        meta,
+        genome,
+        out,
+        chroms,
+        batch_size=batch_size,
+        model_path=model_path,
+        progress=progress,
+        log=log,
+    )
+    summary = {
+        "model": str(model_path),
+        "genome": str(genome.path),
+        "bin_size": meta.bin_size,
+        "input_length": meta.input_length,
+        "chroms": result.chroms,
+        "bases": sum(genome.chrom_sizes[c] for c in result.chroms),
+        "windows_this_run": result.windows,
+        "seconds_predicting": result.seconds,
+        "windows_per_s": result.windows_per_s,
+        "resumed_chroms": result.resumed,
+        "bigwigs": {p: str(path) for p, path in result.bigwigs.items()},
+    }
+    write_json(Path(out) / "summary.json", summary)
+    say(
+        f"[predict] {len(result.chroms)} chromosomes, {result.windows:,} windows predicted "
+        f"({result.windows_per_s:,.0f}/s), bins of {meta.bin_size} bp -> "
+        f"{len(result.bigwigs)} bigWigs in {out} (one per profile) and summary.json"
+    )
+    return summary

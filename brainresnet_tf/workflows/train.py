@@ -141,7 +141,7 @@ def worker_windows(config: Config, genome: Genome, out: Path) -> WindowTable:
     from brainresnet_tf.train.preparation import prepare_windows
 
     if is_chief(config.training.strategy):
-        return prepare_windows(config, genome, out, progress=config.training.progress)
+        return prepare_windows(config, genome, out, progress=config.training.progress, log=say)
     scratch = worker_dir(out, config.training.strategy)
     if (out / "windows.npz").exists() and not (scratch / "windows.npz").exists():
         copy_file(out / "windows.npz", scratch / "windows.npz")

@@ -1,5 +1,13 @@
+import gzip
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.genome import (
@@ -12,6 +20,7 @@ from brainresnet_tf.io.genome import (
     one_hot_sequence,
     reverse_complement_codes,
 )
+from tests.toy_data import write_fasta
 
 
 def test_one_hot_handles_case_and_n():
@@ -109,3 +118,157 @@ def test_real_bgzipped_soft_masked_segment(real_data, tmp_path):
     seq = g.fetch("chr2", 200000, 200500)
     assert any(c.islower() for c in seq) or any(c.isupper() for c in seq)
     np.testing.assert_array_equal(codes[200000:200500], encode(seq))
+
+
+def _fasta_text(seqs, width=60):
+    return "".join(
+        f">{n}\n" + "".join(s[i : i + width] + "\n" for i in range(0, len(s), width)) for n, s in seqs.items()
+    )
+
+
+def test_replaced_fasta_with_a_newer_old_index_is_reindexed(tmp_path):
+    rng = np.random.default_rng(2)
+    old = {"chr1": "".join(rng.choice(list("ACGT"), 500)), "chr2": "".join(rng.choice(list("ACGT"), 300))}
+    new = {"chr1": "".join(rng.choice(list("ACGT"), 200)), "chr2": "".join(rng.choice(list("ACGT"), 700))}
+    fa = write_fasta(tmp_path / "g.fa", old)
+    assert Genome(fa, cache_dir=tmp_path).notes == []
+    (tmp_path / "new.fa").write_text(_fasta_text(new))
+    os.replace(tmp_path / "new.fa", fa)
+    os.utime(f"{fa}.fai")  # the old index is newer than the FASTA: pyfaidx alone would trust it
+    g = Genome(fa, cache_dir=tmp_path)
+    assert g.chrom_sizes == {"chr1": 200, "chr2": 700}
+    assert "g.fa.fai did not describe g.fa" in g.notes[0] and "rebuilt" in g.notes[0]
+    assert g.fetch("chr2", 0, 700) == new["chr2"]
+    np.testing.assert_array_equal(g.codes[200:], encode(new["chr2"]))
+
+
+def test_replaced_bgzipped_fasta_is_reindexed(tmp_path):
+    from Bio import bgzf
+
+    rng = np.random.default_rng(3)
+
+    def write(path, seqs):
+        with bgzf.BgzfWriter(str(path), "wb") as fh:
+            fh.write(_fasta_text(seqs).encode())
+
+    fa = tmp_path / "g.fa.gz"
+    write(fa, {"chr1": "".join(rng.choice(list("ACGT"), 150_000)), "chr2": "A" * 90_000})
+    Genome(fa, cache_dir=tmp_path)
+    new = {
+        "chr1": "".join(rng.choice(list("ACGT"), 90_000)),
+        "chr2": "".join(rng.choice(list("ACGT"), 200_000)),
+    }
+    write(tmp_path / "n.fa.gz", new)
+    os.replace(tmp_path / "n.fa.gz", fa)
+    os.utime(f"{fa}.fai")
+    os.utime(f"{fa}.gzi")
+    g = Genome(fa, cache_dir=tmp_path)
+    assert g.chrom_sizes == {"chr1": 90_000, "chr2": 200_000} and g.notes
+    assert g.fetch("chr2", 150_000, 150_050) == new["chr2"][150_000:150_050]
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("uneven.fa", b">x\nACGT\nAC\nACGT\nA\n", r"uneven line lengths in record x at line 3"),
+        ("text.fa", b"hello\n>x\nACGT\n", r"text.fa:1: text before the first '>' header"),
+        ("dup.fa", b">x\nACGT\n>x\nAC\n", r"record name \"x\" appears more than once"),
+        ("empty.fa", b">x\n>y\n", r"every FASTA record is empty"),
+        ("utf16.fa", ">x\nACGT\n".encode("utf-16"), r"utf16.fa: not a text FASTA \(binary .*UTF-16\)"),
+        ("accent.fa", ">x\nACGTé\n".encode(), r"record x has non-ASCII bytes"),
+        ("plain.fa.gz", gzip.compress(b">x\nACGT\n"), r"plain gzip, .* gunzip plain.fa.gz && bgzip plain.fa"),
+        ("raw.fa.gz", b">x\nACGT\n", r"named .gz but not compressed"),
+    ],
+)
+def test_fasta_index_failures_say_their_cause(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        _ = Genome(path, cache_dir=tmp_path).codes
+
+
+def test_unwritable_folder_is_named_as_the_cause(tmp_path, monkeypatch):
+    import pyfaidx
+
+    fa = write_fasta(tmp_path / "g.fa", {"chr1": "ACGT" * 30})
+
+    def refuse(self, mode):  # what a read-only folder does (tests may run as root, where chmod does not)
+        raise PermissionError(13, "Permission denied", self.indexname)
+
+    monkeypatch.setattr(pyfaidx.Faidx, "_open_fai", refuse)
+    with pytest.raises(InputError, match=r"g.fa.fai cannot be written beside it \(folder not writable\)"):
+        Genome(fa, cache_dir=tmp_path)
+    assert not list(tmp_path.glob(".*tmp-*"))  # no temporary index left behind
+
+
+# -- property tests: any FASTA gives a genome whose codes match its records, or our one-line error -----
+_SEQ_LINE = st.text(alphabet="ACGTNacgtnRY- *", max_size=12)
+_HEADER = st.one_of(
+    st.sampled_from(["chr1", "chr2", "x y", "", " ", "chr1 description"]),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n\r"), max_size=6),
+)
+_RECORD = st.tuples(_HEADER, st.lists(_SEQ_LINE, max_size=5))
+_WRAPPED = st.tuples(
+    st.lists(
+        st.tuples(st.text(alphabet="ACGTNacgtn", min_size=1, max_size=200), st.integers(1, 70)), min_size=1
+    ),
+    st.booleans(),
+).map(
+    lambda spec: "".join(
+        f">r{i}{' desc' if spec[1] else ''}\n" + "".join(seq[j : j + w] + "\n" for j in range(0, len(seq), w))
+        for i, (seq, w) in enumerate(spec[0])
+    )
+)
+_FASTA = st.one_of(
+    _WRAPPED,
+    st.lists(_RECORD, min_size=1, max_size=4).map(
+        lambda recs: "".join(f">{h}\n" + "".join(line + "\n" for line in lines) for h, lines in recs)
+    ),
+    st.text(max_size=60),
+)
+
+
+def _reference(text: str) -> dict[str, str] | None:
+    """What a well-formed FASTA holds, by hand (None when it is not plainly well formed)."""
+    records: dict[str, str] = {}
+    name = None
+    for line in text.split("\n"):
+        if line.startswith(">"):
+            name = line[1:].split()[0] if line[1:].split() else None
+            if name is None or name in records:
+                return None
+            records[name] = ""
+        elif name is not None:
+            records[name] += line
+        elif line:
+            return None
+    return records
+
+
+@settings(max_examples=1500, deadline=None)
+@given(text=_FASTA, bgzip=st.booleans(), crlf=st.booleans())
+def test_genome_any_fasta(text, bgzip, crlf):
+    folder = Path(tempfile.mkdtemp(prefix="fafuzz"))
+    try:
+        data = text.replace("\n", "\r\n" if crlf else "\n").encode("utf-8", errors="surrogatepass")
+        path = folder / ("g.fa.gz" if bgzip else "g.fa")
+        if bgzip:
+            from Bio import bgzf
+
+            with bgzf.BgzfWriter(str(path), "wb") as fh:
+                fh.write(data)
+        else:
+            path.write_bytes(data)
+        try:
+            g = Genome(path, cache_dir=folder)
+            codes = np.asarray(g.codes)
+        except InputError:
+            return
+        assert len(codes) == sum(g.chrom_sizes.values()) > 0
+        expect = _reference(text)
+        if expect is not None and set(expect) == set(g.chrom_sizes):
+            for name, seq in expect.items():
+                lo = g.offset(name)
+                np.testing.assert_array_equal(codes[lo : lo + len(seq)], encode(seq))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,8 +1,13 @@
 """BED reading: narrowPeak and gzip, chromosome aliases, errors that name the file and line."""
 
 import gzip
+import tempfile
+from functools import lru_cache
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.genome import Genome
@@ -47,3 +52,119 @@ def test_wrong_chromosome_style_suggests_genome_names(tmp_path):
     assert df["chrom"][0] == "1"
     with pytest.raises(InputError, match=r"'chr1_random' is not in genome ens.fa \(.*"):
         read_bed(write_text(tmp_path / "x.bed", "chr1_random\t0\t10\n"), g)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        # a typo in the first line used to be taken as a header and dropped silently
+        ("chr1\t1O0\t300\nchr1\t400\t500\n", r"bad.bed:1: non-integer coordinates '1O0', '300'"),
+        ("chr1\t1_000\t2000\n", r"bad.bed:1: non-integer coordinates '1_000'"),
+        ("chr1\t+5\t20\n", r"bad.bed:1: non-integer coordinates '\+5'"),
+        ("chr1\t 7\t20\n", r"bad.bed:1: non-integer coordinates ' 7'"),
+        ("chr1\t-5\t20\n", r"bad.bed:1: non-integer coordinates '-5'"),
+        ("chr1\t\u0663\t20\n", r"bad.bed:1: non-integer coordinates"),  # an Arabic-Indic digit
+        ("chrom\tstart\tend\nchrom\tstart\tend\n", r"bad.bed:2: non-integer coordinates 'start'"),
+        ("chr1\t10\t20\nchr1\tstart\tend\n", r"bad.bed:2: non-integer coordinates"),
+    ],
+)
+def test_numbers_are_plain_digits_and_only_a_first_line_of_words_is_a_header(genome, tmp_path, text, message):
+    with pytest.raises(InputError, match=message):
+        read_bed(write_text(tmp_path / "bad.bed", text), genome)
+
+
+def test_headers_that_are_skipped(genome, tmp_path):
+    for header in (
+        "chrom\tchromStart\tchromEnd\tname\n",
+        "#chrom\tstart\tend\n",
+        "track name=x\nbrowser pos\n",
+    ):
+        df = read_bed(write_text(tmp_path / "h.bed", header + "chr1\t10\t20\n"), genome)
+        assert df[["chrom", "start", "end"]].values.tolist() == [["chr1", 10, 20]]
+    df = read_bed(write_text(tmp_path / "h.bed", "track x\nchrom start end\nchr1 10 20\n"), genome)
+    assert len(df) == 1  # space-separated, header after a track line
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"\xff\xfec\x00h\x00r\x00", r"not UTF-8 text"),
+        (b"chr1\t10\t20\n\x00\x01\x02\n", r"bin.bed:2: binary data"),
+        (gzip.compress(b"chr1\t10\t20\n")[:-6], r"corrupt or truncated gzip"),
+    ],
+)
+def test_binary_and_broken_files_are_one_line_errors(genome, tmp_path, content, message):
+    path = tmp_path / "bin.bed"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        read_bed(path, genome)
+    with pytest.raises(InputError, match="is a folder"):
+        read_bed(tmp_path, genome)
+
+
+def test_iter_bed_streams_chunks(genome, tmp_path):
+    from brainresnet_tf.io.intervals import iter_bed
+
+    path = write_text(tmp_path / "many.bed", "".join(f"chr1\t{i}\t{i + 5}\n" for i in range(0, 1000, 10)))
+    chunks = list(iter_bed(path, genome, chunk_rows=30))
+    assert [len(c) for c in chunks] == [30, 30, 30, 10]
+    assert chunks[-1]["start"].tolist()[-1] == 990
+
+
+# -- property tests: any input gives a valid table or our one-line error, never anything else --------
+_FIELDS = st.one_of(
+    st.sampled_from(["chr1", "chr2", "1", "2", "chrZ", "", " ", "chrom", "start", "end", "name"]),
+    st.integers(-10, 6000).map(str),
+    st.sampled_from(["1_000", "+5", " 7", "1e3", "0x10", "\u0663", "10.0", "99999999999999999999"]),
+    st.text(max_size=8),
+)
+_LINES = st.lists(st.lists(_FIELDS, min_size=0, max_size=6), max_size=6).map(
+    lambda rows: "".join("\t".join(r) + "\n" for r in rows)
+)
+_BED_TEXT = st.one_of(
+    _LINES,
+    st.sampled_from(["track name=x\n", "# c\n", "browser x\n", "chrom\tstart\tend\n", ""]).flatmap(
+        lambda head: _LINES.map(lambda body: head + body)
+    ),
+    st.text(max_size=80),
+)
+
+
+@lru_cache(maxsize=1)
+def _fuzz_genome():
+    folder = Path(tempfile.mkdtemp(prefix="bedfuzz"))
+    return Genome(
+        write_fasta(folder / "g.fa", {"chr1": "ACGT" * 1250, "chr2": "ACGT" * 750}), cache_dir=folder
+    )
+
+
+def _check_bed(path, genome):
+    try:
+        df = read_bed(path, genome)
+    except InputError:
+        return
+    assert list(df.columns[:4]) == ["chrom", "start", "end", "name"] and len(df)
+    assert (df["start"] >= 0).all() and (df["start"] < df["end"]).all()
+    if genome is not None:
+        sizes = df["chrom"].map(genome.chrom_sizes)
+        assert sizes.notna().all() and (df["end"] <= sizes).all()
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=_BED_TEXT, gz=st.booleans(), with_genome=st.booleans())
+def test_read_bed_any_text(text, gz, with_genome):
+    genome = _fuzz_genome()
+    path = genome.path.parent / ("x.bed.gz" if gz else "x.bed")
+    data = text.encode("utf-8", errors="surrogatepass")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    _check_bed(path, genome if with_genome else None)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(data=st.binary(max_size=200), cut=st.integers(0, 40))
+def test_read_bed_any_bytes(data, cut):
+    genome = _fuzz_genome()
+    path = genome.path.parent / "y.bed"
+    packed = gzip.compress(data)
+    path.write_bytes(data if cut == 0 else packed[: max(len(packed) - cut, 0)])
+    _check_bed(path, genome)

@@ -155,7 +155,8 @@ def test_kipoi_test_and_predict_equal_brainresnet_predict(installed):
         )
         assert done.returncode == 0, done.stderr[-3000:]
 
-    ours = run_predict(model_path, example / "genome.fa", example / "intervals.bed", root / "ours.tsv")
+    run_predict(model_path, example / "genome.fa", example / "intervals.bed", root / "ours.tsv")
+    ours = pd.read_csv(root / "ours.tsv", sep="\t")
     theirs = pd.read_csv(out_tsv, sep="\t")
     assert theirs["metadata/ranges/id"].tolist() == ours["name"].tolist()
     assert (theirs["metadata/ranges/end"] - theirs["metadata/ranges/start"] == 400).all()
