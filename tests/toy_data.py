@@ -103,6 +103,7 @@ def make_tiny_run(tmp_path: Path) -> Path:
             "baseline": {"filters": [8, 8, 8], "head_units": 8},
         },
         "training": {
+            "ensemble": 1,  # tiny data would get the small-data ensemble of 3: one model is enough here
             "epochs": 3,
             "batch_size": 16,
             "tensorboard": False,

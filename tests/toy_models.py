@@ -36,6 +36,105 @@ def variant_model() -> keras.Model:
     )
 
 
+def planted_world(root, n_elements: int = 160, untrained: bool = False):
+    """A genome where 'open' elements carry a JASPAR CTCF instance and 'closed' elements a PAX6
+    one (truth files beside it, as the demo writes them), and a saved hand-built model: profile
+    open_ATAC is CTCF's log-odds filter, closed_ATAC is PAX6's (``untrained``: random weights).
+
+    Returns the folder (data/genome.fa, data/motif_sites.tsv, data/elements.tsv, data/open.bed,
+    data/closed.bed, model.keras).
+    """
+    from pathlib import Path
+
+    import pandas as pd
+
+    from brainresnet_tf.data.synthetic import jaspar_motif, sample_motif
+    from brainresnet_tf.models.saving import ModelMeta, save_model
+    from tests.toy_data import write_fasta
+
+    root = Path(root)
+    rng = np.random.default_rng(0)
+    length, spacing = 100, 150
+    motifs = {"CTCF": jaspar_motif("CTCF"), "PAX6": jaspar_motif("PAX6")}
+    seqs, sites, elements = {}, [], []
+    per_chrom = n_elements // 2
+    for c in ("chr1", "chr2"):
+        seq = rng.choice(list("ACGT"), 200 + per_chrom * spacing)
+        for k in range(per_chrom):
+            name = "CTCF" if (k + (c == "chr2")) % 2 == 0 else "PAX6"
+            mid, probs = motifs[name]
+            start = 200 + k * spacing + int(rng.integers(0, 20))
+            sharp = probs**2  # drawn as the demo draws them (sharpness 2)
+            inst = sample_motif(rng, sharp / sharp.sum(axis=1, keepdims=True))
+            strand = "+" if rng.random() < 0.5 else "-"
+            text = inst if strand == "+" else inst[::-1].translate(str.maketrans("ACGT", "TGCA"))
+            seq[start : start + len(inst)] = list(text)
+            eid = f"{c}_el{k}"
+            program = "open" if name == "CTCF" else "closed"
+            elements.append(
+                {
+                    "element_id": eid,
+                    "chrom": c,
+                    "start": start - 20,
+                    "end": start + len(inst) + 20,
+                    "program": program,
+                    "motifs": name,
+                    "open": int(program == "open"),
+                    "closed": int(program == "closed"),
+                }
+            )
+            sites.append(
+                {
+                    "element_id": eid,
+                    "chrom": c,
+                    "start": start,
+                    "end": start + len(inst),
+                    "strand": strand,
+                    "motif_name": name,
+                    "matrix_id": mid,
+                    "sequence": inst,
+                }
+            )
+        seqs[c] = "".join(seq)
+    data = root / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    fasta = write_fasta(data / "genome.fa", seqs)
+    pd.DataFrame(sites).to_csv(data / "motif_sites.tsv", sep="\t", index=False)
+    el = pd.DataFrame(elements)
+    el.to_csv(data / "elements.tsv", sep="\t", index=False)
+    for program in ("open", "closed"):
+        el.loc[el["program"] == program, ["chrom", "start", "end"]].to_csv(
+            data / f"{program}.bed", sep="\t", index=False, header=False
+        )
+
+    keras.utils.set_random_seed(1)
+    inp = keras.Input((length, 4), name="sequence")
+    pooled = []
+    convs = []
+    for name in ("CTCF", "PAX6"):
+        conv = keras.layers.Conv1D(1, len(motifs[name][1]))  # linear: design has a gradient
+        convs.append(conv)
+        pooled.append(keras.layers.GlobalMaxPooling1D()(conv(inp)))
+    noise = keras.layers.Conv1D(1, 5)
+    pooled.append(keras.layers.GlobalAveragePooling1D()(noise(inp)))
+    dense = keras.layers.Dense(2, activation="sigmoid", name="profiles")
+    model = keras.Model(inp, dense(keras.layers.Concatenate()(pooled)))
+    if not untrained:
+        for conv, name in zip(convs, ("CTCF", "PAX6")):
+            log_odds = np.log(motifs[name][1] / 0.25).astype(np.float32)
+            conv.set_weights([log_odds[:, :, None], np.zeros(1, np.float32)])
+        noise.set_weights([rng.normal(0, 1.0, (5, 4, 1)).astype(np.float32), np.zeros(1, np.float32)])
+        dense.set_weights(
+            [np.array([[0.5, 0.0], [0.0, 0.5], [1.0, 1.0]], np.float32), np.full(2, -4.0, np.float32)]
+        )
+    save_model(
+        model,
+        root / "model.keras",
+        ModelMeta(["open_ATAC", "closed_ATAC"], length, genome=str(fasta), cell_types=["open", "closed"]),
+    )
+    return root
+
+
 def position_model(length: int, n_profiles: int = 2, seed: int = 0) -> keras.Model:
     """sigmoid(Dense(flattened one-hot)) with random weights: every base at every index moves the
     output, so a window off by one base scores differently (for exact window tests). It computes

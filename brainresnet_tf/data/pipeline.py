@@ -36,11 +36,10 @@ class WindowSource:
     def __len__(self) -> int:
         return len(self.starts)
 
-    def codes(self, idx: np.ndarray) -> np.ndarray:
-        """Base codes (n, context) of the windows at rows ``idx``."""
-        return gather_windows(
-            self.genome.codes, self.starts[idx], self.length, self.lower[idx], self.upper[idx]
-        )
+    def codes(self, idx: np.ndarray, shifts: np.ndarray | None = None) -> np.ndarray:
+        """Base codes (n, context) of the windows at rows ``idx`` (moved by ``shifts`` bases)."""
+        starts = self.starts[idx] if shifts is None else self.starts[idx] + shifts
+        return gather_windows(self.genome.codes, starts, self.length, self.lower[idx], self.upper[idx])
 
     def batches(
         self,
@@ -52,8 +51,13 @@ class WindowSource:
         epoch: int = 0,
         shard: tuple[int, int] = (0, 1),
         drop_remainder: bool = False,
+        jitter: int = 0,
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield (codes uint8 (B, L), labels float32 (B, P)) for one epoch.
+
+        ``jitter`` moves each window by a random shift in [-jitter, jitter] bases (redrawn every
+        epoch; bases beyond a chromosome's ends are N), so a model does not learn where in the
+        window its features sit.
 
         ``shard=(i, n)`` keeps every n-th batch starting at i (per-worker input sharding).
         The order and the strand of every window depend only on (seed, epoch), never on the
@@ -63,10 +67,12 @@ class WindowSource:
         rng = np.random.default_rng([seed, epoch])
         order = rng.permutation(len(self)) if shuffle else np.arange(len(self))
         flips = rng.random(len(order)) < 0.5 if rc_augment else None
+        shifts = rng.integers(-jitter, jitter + 1, len(order)) if jitter > 0 else None
         n_batches = len(order) // batch_size if drop_remainder else -(-len(order) // batch_size)
         for b in range(shard[0], n_batches, shard[1]):
             idx = order[b * batch_size : (b + 1) * batch_size]
-            codes, labels = self.codes(idx), self.table.labels[idx]
+            shift = shifts[b * batch_size : (b + 1) * batch_size] if shifts is not None else None
+            codes, labels = self.codes(idx, shift), self.table.labels[idx]
             if rc_augment:
                 flip = flips[b * batch_size : (b + 1) * batch_size]
                 if flip.any():
@@ -90,6 +96,7 @@ def make_dataset(
     shard: tuple[int, int] = (0, 1),
     drop_remainder: bool = False,
     first_epoch: int = 0,
+    jitter: int = 0,
 ) -> tf.data.Dataset:
     """A dataset of (one-hot float32 (B, L, 4), labels (B, P)) batches over ``source``.
 
@@ -115,6 +122,7 @@ def make_dataset(
                 epoch=epoch,
                 shard=shard,
                 drop_remainder=drop_remainder,
+                jitter=jitter,
             ):
                 if len(codes) < batch_size:  # the short last batch travels alone
                     yield from _stack(group_x, group_y)

@@ -6,8 +6,9 @@ one 0/1 column per cell type), as :mod:`synthetic` writes them. A cell type's pl
 those of the elements whose program is that cell type or ``shared``.
 
 Terms, per planted motif:
-* *named*: some pattern of the expected sign has the planted matrix (same JASPAR base id,
-  MA0143.x) as its top TOMTOM match over the whole database, q < 0.05: the issue's criterion;
+* *named*: some pattern of the expected sign that passed the quality gates (motif_quality) has
+  the planted matrix (same JASPAR base id, MA0143.x) as its top TOMTOM match over the whole
+  database, q < 0.05: the issue's criterion;
 * *recovered*: some pattern of the expected sign is *assigned* to it: of all planted matrices,
   the motif's is the pattern's best TOMTOM match, with q < 0.05 (q from the whole database);
 * *rank*: the best rank of the planted matrix among any such pattern's database matches;
@@ -170,13 +171,17 @@ def recovery(
     (:func:`assign_patterns`) recovered, best rank and seqlets of the patterns of ``sign``."""
     fams = _families(release)
     pats = table[table["sign"] == sign]
+    if "named" in pats.columns:  # the quality gates withheld some names (motif_quality)
+        pats = pats[pats["named"].astype(bool)]
     rows = []
     for motif, mid in planted.items():
         top = pats[(pats["match1_id"].map(_base) == _base(mid)) & (pats["match1_q"] < NAMED_Q)]
         family = fams.get(_base(mid), frozenset())
         fam_hit = pats[
             (pats["match1_q"] < NAMED_Q)
-            & pats["match1_id"].map(lambda m, fam=family: bool(fam & fams.get(_base(m), frozenset())))
+            & pats["match1_id"]
+            .map(lambda m, fam=family: bool(fam & fams.get(_base(m), frozenset())))
+            .astype(bool)
         ]
         best = top.sort_values("match1_q").head(1)
         row = {
@@ -401,3 +406,107 @@ def _line(r) -> str:
     if not r.named:
         parts.append(f"top match of same family: {r.family_patterns or 'none'}")
     return f"  {r.motif:<10} {r.matrix_id:<9} " + "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- hits
+
+
+def expected_signs(truth: Truth, profiles: Sequence[str], cell_types: Sequence[str]) -> dict[str, int]:
+    """Motifs the model should lean on, with the sign of their contribution: the cell type's own
+    motifs (+) for one profile; for a contrast A - B, A-only motifs (+) and B-only motifs (-)."""
+    cts = [cell_type_of(p, truth, c) for p, c in zip(profiles, cell_types)]
+    a = set(truth.motifs_of(cts[0]))
+    if len(cts) == 1:
+        return dict.fromkeys(sorted(a), 1)
+    b = set(truth.motifs_of(cts[1]))
+    return {**dict.fromkeys(sorted(a - b), 1), **dict.fromkeys(sorted(b - a), -1)}
+
+
+def _sites_in_windows(sites: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    keep = np.zeros(len(sites), bool)
+    for chrom, w in windows.groupby("chrom"):
+        starts = np.sort(w["start"].to_numpy())
+        ends = np.sort(w["end"].to_numpy())  # equal-length windows: same order as starts
+        mask = (sites["chrom"] == chrom).to_numpy()
+        s, e = sites["start"].to_numpy()[mask], sites["end"].to_numpy()[mask]
+        i = np.searchsorted(starts, s, "right") - 1
+        keep[np.flatnonzero(mask)] = (i >= 0) & (ends[np.maximum(i, 0)] >= e)
+    return sites[keep]
+
+
+def check_hits(
+    hits: pd.DataFrame,
+    truth: Truth,
+    windows: pd.DataFrame,
+    motifs,
+    profiles: Sequence[str],
+    cell_types: Sequence[str],
+    min_overlap: float = 0.5,
+) -> tuple[pd.DataFrame, str, bool]:
+    """Precision and recall of hits against the planted sites the model should use.
+
+    Truth: planted instances, wholly inside a scanned window, of the scanned motifs that belong to
+    the explained cell type's grammar (:func:`expected_signs`). A hit is true when it overlaps
+    such a site of the same motif (JASPAR base id or name) by >= ``min_overlap`` of the shorter.
+    Precision counts every hit (a hit on a site outside the grammar, or on background, is false).
+    """
+    expected = expected_signs(truth, profiles, cell_types)
+    scanned = {_base(m.jaspar_id) for m in motifs if m.jaspar_id} | {m.name.upper() for m in motifs}
+    sites = truth.sites[truth.sites["motif_name"].isin(expected)]
+    sites = sites[sites["matrix_id"].map(_base).isin(scanned) | sites["motif_name"].str.upper().isin(scanned)]
+    sites = _sites_in_windows(sites, windows).reset_index(drop=True)
+    found = np.zeros(len(sites), bool)
+    true_hit = np.zeros(len(hits), bool)
+    by_chrom = {c: g for c, g in sites.groupby("chrom")}
+    for k, h in enumerate(hits.itertuples(index=False)):
+        g = by_chrom.get(h.chrom)
+        if g is None:
+            continue
+        near = g[(g["start"] < h.end) & (g["end"] > h.start)]
+        for j, s in near.iterrows():
+            same = (
+                _base(s["matrix_id"]) == _base(h.jaspar_id) or s["motif_name"].upper() == str(h.name).upper()
+            )
+            overlap = min(h.end, s["end"]) - max(h.start, s["start"])
+            if same and overlap >= min_overlap * min(h.end - h.start, s["end"] - s["start"]):
+                true_hit[k] = True
+                found[j] = True
+    rows = []
+    names = {str(n).upper(): str(n) for n in hits["name"]} | {n.upper(): n for n in sites["motif_name"]}
+    for key, motif in sorted(names.items()):
+        in_sites = (sites["motif_name"].str.upper() == key).to_numpy()
+        in_hits = (hits["name"].astype(str).str.upper() == key).to_numpy()
+        sign = next((s for m, s in expected.items() if m.upper() == key), 0)
+        rows.append(
+            {
+                "motif": motif,
+                "expected_sign": {1: "+", -1: "-"}.get(sign, "not in grammar"),
+                "planted_sites": int(in_sites.sum()),
+                "recovered_sites": int(found[in_sites].sum()),
+                "recall": found[in_sites].mean() if in_sites.any() else np.nan,
+                "hits": int(in_hits.sum()),
+                "true_hits": int(true_hit[in_hits].sum()),
+                "precision": true_hit[in_hits].mean() if in_hits.any() else np.nan,
+            }
+        )
+    per_motif = pd.DataFrame(rows)
+    precision = true_hit.mean() if len(hits) else np.nan
+    recall = found.mean() if len(sites) else np.nan
+    ok = bool(precision >= PASS_FRACTION and recall >= PASS_FRACTION)
+    lines = [
+        f"Ground truth {truth.path}: planted sites of "
+        + ", ".join(f"{m} ({s:+d})" for m, s in expected.items())
+        + " inside the scanned windows"
+    ]
+    for r in per_motif.itertuples():
+        lines.append(
+            f"  {r.motif:<10} {r.expected_sign:<15} sites {r.recovered_sites}/{r.planted_sites} "
+            f"recovered (recall {r.recall:.2f}); hits {r.true_hits}/{r.hits} on a planted site "
+            f"(precision {r.precision:.2f})"
+        )
+    lines.append(
+        f"hits: precision {true_hit.sum()}/{len(hits)} = {precision:.3f}, recall "
+        f"{found.sum()}/{len(sites)} = {recall:.3f} -> {'PASS' if ok else 'FAIL'} "
+        f"(needs >= {PASS_FRACTION:.0%} each)"
+    )
+    return per_motif, "\n".join(lines), ok

@@ -90,6 +90,21 @@ def write_logos(
     return pd.DataFrame(rows, columns=["pattern", "cwm_logo", "ppm_logo", "match_logo"])
 
 
+def _name_cell(r: dict) -> str:
+    """The pattern's name after the quality gates, with its core's information."""
+    name = r.get("name")
+    if not isinstance(name, str):
+        return ""
+    bits = r.get("bits_per_column")
+    detail = (
+        f"<br>{r['width']} bp, {bits:.2f} bits/column, {r['total_bits']:.1f} bits"
+        if isinstance(bits, (int, float)) and not pd.isna(bits)
+        else ""
+    )
+    label = f"<b>{html.escape(name)}</b>" if r.get("named") else f"<i>{html.escape(name)}</i>"
+    return label + detail
+
+
 def _img(path: str) -> str:
     return f'<img src="{html.escape(path)}" height="90">' if path else ""
 
@@ -107,8 +122,10 @@ def write_html(
     merged = table.merge(logos, on="pattern", how="left")
     match_ns = sorted({int(c[5]) for c in table.columns if c.startswith("match") and c.endswith("_id")})
     head = (
-        "<tr><th>pattern</th><th>sign</th><th>seqlets</th><th>CWM</th><th>PPM</th>"
-        "<th>best JASPAR match</th>" + "".join(f"<th>match {i}</th>" for i in match_ns) + "</tr>"
+        "<tr><th>pattern</th><th>sign</th><th>seqlets</th><th>name</th><th>CWM</th><th>PPM</th>"
+        "<th>best JASPAR match</th>"
+        + "".join(f"<th>match {i}{' (TOMTOM)' if i == 1 else ''}</th>" for i in match_ns)
+        + "</tr>"
     )
     body = []
     for r in merged.itertuples(index=False):
@@ -117,6 +134,7 @@ def write_html(
             html.escape(r["pattern"]),
             r["sign"],
             str(r["n_seqlets"]),
+            _name_cell(r),
             _img(r["cwm_logo"]),
             _img(r["ppm_logo"]),
             _img(r["match_logo"]),
@@ -141,6 +159,10 @@ pre{{background:#f6f6f6;padding:8px}}</style></head><body>
 <pre>{html.escape(summary)}</pre>
 <table>{head}{"".join(body)}</table>
 {"<h2>Ground-truth check</h2><pre>" + html.escape(check) + "</pre>" if check else ""}
+<p>A pattern is named after its best TOMTOM match only when it passes the quality gates
+(trimmed core: >= 0.5 bits per column and >= 6 bits in total, <= 30 bp wide; >= 30 seqlets;
+the model's test AUROC >= 0.6 where known); otherwise it is "unnamed (reason)" and TOMTOM's
+matches are shown only as evidence.</p>
 <p>Files: motifs.tsv, modisco_results.h5, patterns.meme, jaspar.meme (database used),
 one_hot.npz and hypothetical.npz (the arrays TF-MoDISco read), regions.tsv.</p>
 </body></html>

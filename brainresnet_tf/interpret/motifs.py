@@ -207,7 +207,13 @@ def _modisco_to_h5(one_hot: np.ndarray, hypothetical: np.ndarray, path: str, kwa
     from modiscolite import io as mio
     from modiscolite import tfmodisco
 
-    pos, neg = tfmodisco.TFMoDISco(one_hot=one_hot, hypothetical_contribs=hypothetical, **kwargs)
+    try:
+        pos, neg = tfmodisco.TFMoDISco(one_hot=one_hot, hypothetical_contribs=hypothetical, **kwargs)
+    except (ZeroDivisionError, ValueError):
+        # modisco-lite 3.0 fails on degenerate contributions (one sign empty: ZeroDivisionError;
+        # all seqlet weights zero: scikit-learn's ValueError), e.g. an untrained or linear model:
+        # that means no patterns, not a failure of the command
+        pos, neg = None, None
     mio.save_hdf5(path, pos, neg, one_hot.shape[1])
 
 

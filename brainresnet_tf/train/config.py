@@ -58,10 +58,14 @@ class TrainingSpec:
     batch_size: int = 64  # GLOBAL batch per step, split evenly over all replicas of all
     # workers (per-replica = batch_size / replicas), so a config
     # trains the same model under every strategy
-    epochs: int = 20
+    epochs: int | None = None  # None: 60 on small data (< small_data windows), else 20
     learning_rate: float = 1e-3
-    patience: int = 4  # epochs without validation AUPRC gain before stopping
-    min_epochs: int = 5  # never stop before this (models often sit on a plateau first)
+    weight_decay: float = 0.01  # AdamW's decoupled weight decay (0: plain Adam)
+    patience: int | None = None  # epochs without validation AUPRC gain before stopping (12 / 4)
+    min_epochs: int | None = None  # never stop before this (10 / 5)
+    ensemble: int | None = None  # members averaged, each from its own seed (3 / 1)
+    jitter: int = 20  # random shift of each training window, bp either way, redrawn every epoch
+    small_data: int = 5000  # fewer training windows than this take the small-data defaults above
     strategy: str = "auto"  # auto | default | mirrored | multi_worker (auto: multi_worker
     # when TF_CONFIG is set, mirrored with >1 GPU, else default)
     loop: str = "auto"  # auto | fit | custom: Keras fit, or the strategy.run loop of
@@ -146,9 +150,14 @@ def validate(config: Config, where: str = "config") -> None:
         ("windows.bin_size", w.bin_size),
         ("windows.context", w.context),
         ("training.batch_size", tr.batch_size),
-        ("training.epochs", tr.epochs),
     ):
         positive(key, value)
+    for key in ("epochs", "patience", "ensemble"):  # None: the data-size-aware default
+        if getattr(tr, key) is not None:
+            positive(f"training.{key}", getattr(tr, key))
+    positive("training.weight_decay", tr.weight_decay, allow_zero=True)
+    positive("training.jitter", tr.jitter, allow_zero=True)
+    positive("training.small_data", tr.small_data, allow_zero=True)
     if w.context < w.bin_size:
         raise bad("windows.context", w.context, f"at least windows.bin_size ({w.bin_size})")
     positive("windows.negative_ratio", w.negative_ratio, allow_zero=True)
@@ -157,8 +166,8 @@ def validate(config: Config, where: str = "config") -> None:
     fraction("windows.signal_quantile", w.signal_quantile, low_open=True)
     positive("training.learning_rate", tr.learning_rate)
     positive("transfer.learning_rate", config.transfer.learning_rate, allow_zero=True)  # 0: BN stats only
-    positive("training.patience", tr.patience)
-    positive("training.min_epochs", tr.min_epochs, allow_zero=True)
+    if tr.min_epochs is not None:
+        positive("training.min_epochs", tr.min_epochs, allow_zero=True)
     check_spec(w, where)  # the split keys (fractions, block_size, seed) and the rest again
     _validate_spec("model.resnet", config.model.resnet, bad)
     _validate_spec("model.baseline", config.model.baseline, bad)

@@ -292,6 +292,7 @@ def distributed_dataset(
     rc_augment: bool,
     epoch: int,
     repeat: bool = False,
+    jitter: int = 0,
 ) -> tf.distribute.DistributedDataset:
     """Epoch ``epoch`` of ``source`` in global batches of ``batch_size``, one slice per replica.
 
@@ -313,6 +314,7 @@ def distributed_dataset(
             drop_remainder=True,
             first_epoch=epoch,
             repeat=repeat,
+            jitter=jitter,
         )
         # static shapes (all batches are full): spares tf.distribute its partial-batch handling,
         # whose cond fails with several local replicas
@@ -343,6 +345,7 @@ def custom_fit(
     rc_augment: bool,
     progress: bool,
     reduce_after: keras.callbacks.Callback | None = None,
+    jitter: int = 0,
     log: Callable[[str], None] | None = None,
 ) -> None:
     """Train ``model`` (built under ``strategy.scope()``) from ``first_epoch`` to ``epochs``.
@@ -396,7 +399,7 @@ def custom_fit(
         log(f"Epoch {epoch + 1}/{epochs}")
         t0 = time.time()
         dist = distributed_dataset(
-            strategy, train_src, batch_size, seed=seed, rc_augment=rc_augment, epoch=epoch
+            strategy, train_src, batch_size, seed=seed, rc_augment=rc_augment, epoch=epoch, jitter=jitter
         )
         iterator = iter(dist)
         bar = keras.utils.Progbar(steps) if progress and info.is_chief else None

@@ -9,6 +9,7 @@ A run killed at any point resumes from the newest complete checkpoint.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections.abc import Callable
@@ -27,9 +28,10 @@ from brainresnet_tf.inference.predict import Predictor
 from brainresnet_tf.io.atomic import atomic_dir, atomic_path, write_json
 from brainresnet_tf.io.genome import Genome
 from brainresnet_tf.models import MaskedBinaryCrossentropy, MaskedMeanSquaredError, build_model
+from brainresnet_tf.models.ensemble import build_ensemble
 from brainresnet_tf.models.saving import ModelMeta, load_extractor, save_model
 from brainresnet_tf.models.transfer import MODES, build_transfer_model, transfer_optimizer
-from brainresnet_tf.train.config import Config, config_to_dict
+from brainresnet_tf.train.config import Config, TrainingSpec, config_to_dict
 from brainresnet_tf.train.distributed import (
     ReseedDropout,
     custom_fit,
@@ -90,7 +92,8 @@ def compile_model(
     table: WindowTable,
     optimizer: keras.optimizers.Optimizer | None = None,
 ) -> None:
-    """Adam (unless ``optimizer`` is given) with the masked loss for the table's target."""
+    """AdamW (Adam when ``training.weight_decay`` is 0; or ``optimizer``) with the masked loss for
+    the table's target."""
     if config.windows.target == "signal":
         loss = MaskedMeanSquaredError()
     else:
@@ -98,7 +101,14 @@ def compile_model(
             positive_weights(table.of_split("train").labels) if config.training.class_weighting else None
         )
         loss = MaskedBinaryCrossentropy(weights)
-    model.compile(optimizer=optimizer or keras.optimizers.Adam(config.training.learning_rate), loss=loss)
+    if optimizer is None:
+        tc = config.training
+        optimizer = (
+            keras.optimizers.AdamW(tc.learning_rate, weight_decay=tc.weight_decay)
+            if tc.weight_decay > 0
+            else keras.optimizers.Adam(tc.learning_rate)
+        )
+    model.compile(optimizer=optimizer, loss=loss)
 
 
 def build_for_config(config: Config, table: WindowTable, arch: str) -> keras.Model:
@@ -230,6 +240,33 @@ def predict_source(
     return source.table.labels, preds
 
 
+SMALL_DATA_DEFAULTS = {"epochs": 60, "patience": 12, "min_epochs": 10, "ensemble": 3}
+LARGE_DATA_DEFAULTS = {"epochs": 20, "patience": 4, "min_epochs": 5, "ensemble": 1}
+
+
+def resolve_training(training: TrainingSpec, n_train: int) -> tuple[TrainingSpec, str]:
+    """Fill the data-size-aware defaults (``None`` fields) and say which rule applied.
+
+    Below ``training.small_data`` training windows, measured on real ChIP-seq sequence sets
+    (README, benchmarks/realdata.py): longer training with patience, and a 3-member ensemble;
+    values set in the config always win.
+    """
+    small = n_train < training.small_data
+    defaults = SMALL_DATA_DEFAULTS if small else LARGE_DATA_DEFAULTS
+    filled = {k: v for k, v in defaults.items() if getattr(training, k) is None}
+    resolved = dataclasses.replace(training, **filled)
+    rule = (
+        f"{n_train:,} training windows < {training.small_data:,}: small-data defaults"
+        if small
+        else f"{n_train:,} training windows"
+    )
+    note = (
+        f"{rule} (epochs {resolved.epochs}, patience {resolved.patience}, min_epochs "
+        f"{resolved.min_epochs}, ensemble of {resolved.ensemble})"
+    )
+    return resolved, note
+
+
 def train_model(
     config: Config,
     genome: Genome,
@@ -242,10 +279,57 @@ def train_model(
 ) -> TrainResult:
     """Train ``arch`` (default: the config's) on the table's train split; keep the best epoch.
 
-    ``callbacks`` are added after ours (they see ``val_auprc`` in the logs). ``log`` receives
-    the per-epoch lines of the multi-worker loop (Keras ``fit`` prints its own).
+    Data-size-aware defaults are resolved first (:func:`resolve_training`). An ensemble trains
+    each member in ``out_dir/members/member<i>`` (seed + i; each resumable on its own) and saves
+    the averaged model as ``out_dir/model.keras``. ``callbacks`` are added after ours (they see
+    ``val_auprc`` in the logs). ``log`` receives the schedule line and the per-epoch lines of
+    the multi-worker loop (Keras ``fit`` prints its own).
     """
     arch = arch or config.model.arch
+    training, note = resolve_training(config.training, int((table.split_code == 0).sum()))
+    config = dataclasses.replace(config, training=training)
+    if log is not None:
+        log(f"[train] {arch}: {note}")
+    if training.ensemble <= 1:
+        return _train_one(config, genome, table, out_dir, arch, resume, callbacks, log)
+    results = []
+    for i in range(training.ensemble):
+        member = dataclasses.replace(
+            config, training=dataclasses.replace(training, seed=training.seed + i, ensemble=1)
+        )
+        if log is not None:
+            log(f"[train] {arch}: ensemble member {i + 1} of {training.ensemble} (seed {training.seed + i})")
+        results.append(
+            _train_one(
+                member, genome, table, out_dir / "members" / f"member{i}", arch, resume, callbacks, log
+            )
+        )
+    model = build_ensemble([r.model for r in results])
+    meta = dataclasses.replace(
+        results[0].meta,
+        extra={
+            **results[0].meta.extra,
+            "ensemble": training.ensemble,
+            "member_best_epochs": [r.best_epoch for r in results],
+        },
+    )
+    if is_chief(training.strategy):
+        save_model(model, out_dir / "model.keras", meta)
+    history = pd.concat([r.history.assign(member=i) for i, r in enumerate(results)], ignore_index=True)
+    return TrainResult(model, meta, history, out_dir, results[0].best_epoch, results[0].resumed_from)
+
+
+def _train_one(
+    config: Config,
+    genome: Genome,
+    table: WindowTable,
+    out_dir: Path,
+    arch: str,
+    resume: bool,
+    callbacks: list[keras.callbacks.Callback] | None,
+    log: Callable[[str], None] | None,
+) -> TrainResult:
+    """One model: checkpoints every epoch, resume, early stopping, the best epoch kept."""
     tc = config.training
     strategy = choose_strategy(tc.strategy)  # first: MultiWorkerMirroredStrategy precedes TF work
     custom_loop = use_custom_loop(tc.loop, strategy)
@@ -294,6 +378,7 @@ def train_model(
             first_epoch=first_epoch,
             seed=tc.seed,
             rc_augment=tc.rc_augment,
+            jitter=tc.jitter,
             progress=tc.progress,
             reduce_after=validation,
             log=log,
@@ -312,6 +397,7 @@ def train_model(
             tc.batch_size,
             shuffle=True,
             rc_augment=tc.rc_augment,
+            jitter=tc.jitter,
             seed=tc.seed,
             first_epoch=first_epoch,
             repeat=True,

@@ -41,7 +41,14 @@ DEMO_SETTINGS: dict[str, dict[str, Any]] = {
             },
             "baseline": {"filters": [16, 24, 32], "head_units": 16},
         },
-        "training": {"batch_size": 32, "epochs": 2, "min_epochs": 1, "patience": 1, "learning_rate": 0.002},
+        "training": {
+            "batch_size": 32,
+            "epochs": 2,
+            "min_epochs": 1,
+            "patience": 1,
+            "ensemble": 1,
+            "learning_rate": 0.002,
+        },
     },
     "quick": {
         "windows": {

@@ -57,6 +57,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
         help="synthetic data folder (motif_sites.tsv, elements.tsv) to check "
         "against; default: the genome's folder if it has them; none: off",
     )
+    p.add_argument(
+        "--min-auroc",
+        type=float,
+        default=0.6,
+        help="name no pattern when the model's test AUROC for the task is below this (0: off)",
+    )
     p.add_argument("--bigwig", action="store_true", help="also write contributions.bw")
     p.add_argument("--no-progress", action="store_true", help="no progress bars or summary")
     return p
@@ -84,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
         truth=args.truth,
         bigwig=args.bigwig,
         progress=not args.no_progress,
+        min_auroc=args.min_auroc,
     )
     return 0
 
@@ -113,6 +120,7 @@ def run_motifs(
     truth: str | None = None,
     bigwig: bool = False,
     progress: bool = True,
+    min_auroc: float = 0.6,
 ) -> dict:
     """Run the whole motifs pipeline; returns the summary written to summary.json."""
     from brainresnet_tf.inference.attribution import (
@@ -129,6 +137,7 @@ def run_motifs(
         load_truth,
         site_contributions,
     )
+    from brainresnet_tf.interpret.motif_quality import Gates, apply_gates, model_test_auroc
     from brainresnet_tf.interpret.motif_report import write_html, write_logos
     from brainresnet_tf.interpret.motifs import (
         jaspar_core_vertebrates,
@@ -164,6 +173,18 @@ def run_motifs(
     genome_file = genome_path_for(genome, meta)
     g = Genome(genome_file)
     truth_dir = find_truth(genome_file, truth)
+    explained = [task_name] + ([contrast_name] if contrast_name else [])
+    model_quality = model_test_auroc(model_path, meta.extra, meta.arch, explained)
+    gates = Gates(min_auroc=min_auroc)
+    if model_quality.near_chance(gates):
+        print(
+            f"[motifs] WARNING: the model is near chance for {', '.join(explained)} "
+            f"({model_quality.describe()} < {min_auroc:g}): its patterns are reported unnamed; "
+            "train a better model before reading motifs from it",
+            flush=True,
+        )
+    elif model_quality.auroc is None:
+        _log(f"{model_quality.describe()}: pattern names rest on the pattern gates alone", quiet)
     length = meta.input_length
     if window is not None and not 0 < window <= length:
         raise InputError(f"--window {window} must be in 1..{length} (the model's input length)")
@@ -214,7 +235,7 @@ def run_motifs(
     db = jaspar_core_vertebrates(release)
     write_db_meme(db, out / "jaspar.meme")
     t0 = time.time()
-    table = pattern_table(patterns, db)
+    table = apply_gates(pattern_table(patterns, db), patterns, model_quality, gates)
     t_tomtom = time.time() - t0
     write_table(table, out / "motifs.tsv")
     write_patterns_meme(patterns, out / "patterns.meme")
@@ -257,6 +278,16 @@ def run_motifs(
             "pos": int(sum(p.sign > 0 for p in patterns)),
             "neg": int(sum(p.sign < 0 for p in patterns)),
         },
+        "model_test_auroc": model_quality.auroc,
+        "model_test_auroc_source": model_quality.source,
+        "gates": {
+            "min_bits_per_column": gates.min_bits_per_column,
+            "min_total_bits": gates.min_total_bits,
+            "max_core_width": gates.max_core_width,
+            "min_seqlets": gates.min_seqlets,
+            "min_auroc": gates.min_auroc,
+        },
+        "n_named": int(table["named"].sum()) if len(table) else 0,
         "database": db.source,
         "n_database_motifs": len(db),
         "seconds": {
@@ -271,13 +302,14 @@ def run_motifs(
         f"{label}: {len(windows)} windows, {method} attributions in {t_attr:.0f} s, "
         f"TF-MoDISco {t_modisco:.0f} s -> {summary['n_patterns']['pos']} positive and "
         f"{summary['n_patterns']['neg']} negative patterns; TOMTOM vs {db.source} "
-        f"({len(db)} motifs)"
+        f"({len(db)} motifs); {summary['n_named']} named after the quality gates; "
+        f"{model_quality.describe()}"
     )
     write_html(table, logos, out / "report.html", f"Motifs: {label}", text, check_text)
     write_json(out / "summary.json", summary)
     # the summary and the check are the command's result: printed even without progress bars
     print(text)
-    cols = ["pattern", "n_seqlets", "consensus", "match1_id", "match1_name", "match1_q"]
+    cols = ["pattern", "n_seqlets", "bits_per_column", "consensus", "name", "match1_id", "match1_q"]
     if len(table):
         print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.2g}"))
     else:

@@ -100,3 +100,13 @@ def test_pattern_trimming_table_and_meme_files(db, tmp_path):
     np.testing.assert_allclose(back["pos_patterns.pattern_0"], ctcf.T, atol=1e-6)
     M.write_db_meme(db, tmp_path / "db.meme")
     assert len(read_meme(str(tmp_path / "db.meme"))) == len(db)
+
+
+def test_degenerate_contributions_give_no_patterns_not_a_crash(tmp_path):
+    """modisco-lite raises on all-positive contributions; that is 'no patterns' for us."""
+    rng = np.random.default_rng(0)
+    x = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (200, 100))]
+    hyp = np.abs(rng.normal(size=x.shape)).astype(np.float32) * 0.01
+    hyp[:, 40:50] += 1.0
+    assert M.run_modisco(x, hyp, tmp_path / "m.h5", isolate=False) == []
+    assert (tmp_path / "m.h5").exists()

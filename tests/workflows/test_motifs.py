@@ -38,6 +38,7 @@ def test_motifs_command_end_to_end(ctcf_world, capsys):
     table = pd.read_csv(out / "motifs.tsv", sep="\t")
     top = table.iloc[0]
     assert top["sign"] == "+" and top["match1_name"] == "CTCF" and top["match1_q"] < 0.05
+    assert top["named"] and top["name"] == "CTCF" and top["quality"] == "pass"
     for name in (
         "modisco_results.h5",
         "patterns.meme",
@@ -78,3 +79,50 @@ def test_motifs_command_rejects_unknown_task(ctcf_world, capsys):
     )
     assert rc == 2
     assert "unknown profile 'nope'" in capsys.readouterr().err
+
+
+def test_untrained_model_names_nothing(tmp_path, capsys):
+    """A model with random weights explains nothing: over the 400 windows it scores highest
+    (the issue's `--top-k 400` on a weak model), TF-MoDISco may still cluster seqlets, but no
+    pattern passes the quality gates, so none is named, whatever TOMTOM's q."""
+    from brainresnet_tf.cli import main
+    from tests.toy_models import planted_world
+
+    world = planted_world(tmp_path / "w", untrained=True)
+    out = tmp_path / "motifs"
+    rc = main(
+        ["motifs", "--model", str(world / "model.keras"), "--top-k", "400", "--task", "open_ATAC"]
+        + ["--out", str(out), "--no-progress", "--truth", "none"]
+    )
+    assert rc == 0
+    table = pd.read_csv(out / "motifs.tsv", sep="\t")
+    assert not table["named"].any()
+    assert table["name"].str.startswith("unnamed").all()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n_named"] == 0 and summary["model_test_auroc"] is None
+    assert "model test AUROC unknown" in capsys.readouterr().out
+
+
+def test_motifs_warns_and_names_nothing_when_the_model_is_near_chance(ctcf_world, capsys):
+    from brainresnet_tf.cli import main
+
+    rows = [{"model": "resnet", "profile": "open_ATAC", "split": "test", "auroc": 0.56}]
+    (ctcf_world / "metrics.json").write_text(json.dumps({"per_profile": rows}))
+    out = ctcf_world / "motifs"
+    rc = main(
+        [
+            "motifs",
+            "--model",
+            str(ctcf_world / "model.keras"),
+            "--regions",
+            str(ctcf_world / "data" / "peaks.bed"),
+        ]
+        + ["--task", "open_ATAC", "--method", "ixg", "--out", str(out), "--no-progress"]
+    )
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "WARNING: the model is near chance for open_ATAC (model test AUROC 0.560" in printed
+    table = pd.read_csv(out / "motifs.tsv", sep="\t")
+    assert len(table) and not table["named"].any()
+    assert table["name"].iloc[0].startswith("unnamed (model near chance (test AUROC 0.56")
+    assert table["match1_name"].iloc[0] == "CTCF"  # TOMTOM's match stays as evidence
