@@ -46,6 +46,9 @@ setup(
         "h5py>=3",
         "tensorflow-serving-api>=2.21",  # TF Serving's gRPC messages and stubs (export, serve, query)
         "grpcio>=1.60",
+        # REST API: asyncio HTTP server with a C parser, on the same event loop as grpc.aio
+        "aiohttp>=3.9",
+        "orjson>=3.8",  # fast JSON for REST bodies (numpy arrays written directly)
     ],
     extras_require={
         "dev": ["pytest>=7", "pyarrow>=12", "hypothesis>=6.100", "ruff>=0.6", "import-linter>=2.1", *KIPOI],

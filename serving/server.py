@@ -1,4 +1,4 @@
-"""Run the Python TF Serving-compatible gRPC server: ``brainresnet serve`` as a script.
+"""Run the Python TF Serving-compatible gRPC and REST server: ``brainresnet serve`` as a script.
 
     python serving/server.py --model-base-path models/iPSC_neuron --port 8500
 

@@ -193,7 +193,7 @@ def exported(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def server(exported):
-    """Our server on a free loopback port (port 0 = the OS picks), batching on."""
+    """Our server on free loopback ports (port 0 = the OS picks), gRPC and REST, batching on."""
     from brainresnet_tf.serve.server import BatchingOptions, ServingServer
 
     srv = ServingServer(
@@ -203,6 +203,7 @@ def server(exported):
         port=0,
         batching=BatchingOptions(True, max_batch_size=16, batch_timeout_ms=20),
         poll_seconds=0.2,
+        rest_port=0,
     )
     srv.start()
     yield srv

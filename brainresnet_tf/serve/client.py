@@ -14,7 +14,11 @@ import os
 import grpc
 import numpy as np
 import pandas as pd
-from tensorflow_serving.apis import (
+
+from brainresnet_tf.errors import InputError
+from brainresnet_tf.io.genome import check_dna, one_hot_sequence
+from brainresnet_tf.io.sequences import read_fasta_records
+from brainresnet_tf.serve.protos import (
     get_model_metadata_pb2,
     get_model_status_pb2,
     model_pb2,
@@ -22,10 +26,6 @@ from tensorflow_serving.apis import (
     predict_pb2,
     prediction_service_pb2_grpc,
 )
-
-from brainresnet_tf.errors import InputError
-from brainresnet_tf.io.genome import check_dna, one_hot_sequence
-from brainresnet_tf.io.sequences import read_fasta_records
 from brainresnet_tf.serve.tensors import from_proto, to_proto
 
 SIGNATURES = ("predict_dna", "serving_default")  # the ones taking one sequence input

@@ -1,38 +1,53 @@
-"""A Python gRPC server speaking TF Serving's API over a versioned SavedModel directory.
+"""A Python server speaking TF Serving's gRPC and REST APIs over a versioned SavedModel directory.
 
 It implements ``PredictionService.Predict`` and ``GetModelMetadata`` and
 ``ModelService.GetModelStatus`` with the official ``tensorflow_serving.apis`` messages, so clients
-written for ``tensorflow_model_server`` work unchanged. Like TF Serving's default policy it serves
-the newest version under ``<model_base_path>/<version>/``, polls for new ones and switches without
-a restart (requests in flight finish on the old version), and replays the version's
-``assets.extra/tf_serving_warmup_requests`` before switching. Concurrent requests to the same
-signature are merged into one batch (up to ``max_batch_size`` rows, waiting at most
-``batch_timeout_ms`` after the first one) and the outputs are split back.
+written for ``tensorflow_model_server`` work unchanged, and the same calls over REST
+(serve/rest.py). Like TF Serving's default policy it serves the newest version under
+``<model_base_path>/<version>/``, polls for new ones and switches without a restart (requests in
+flight finish on the old version), and replays the version's
+``assets.extra/tf_serving_warmup_requests`` before switching. A version that fails to load is
+retried when its folder changes (file names, sizes or times), e.g. once a copy completes.
+Concurrent requests to the same signature are merged into one batch (up to ``max_batch_size``
+rows, waiting at most ``batch_timeout_ms`` after the first one) and the outputs are split back.
+
+Both front ends share one path: ``Servable.signature`` -> checks (serve/validation.py) ->
+``Servable.predict`` (batcher) -> outputs.
 
 Differences from TF Serving: an unknown signature returns INVALID_ARGUMENT (TF Serving:
 FAILED_PRECONDITION); DNA string inputs of our exports are checked before batching, so one bad
 request never fails a merged batch; a request larger than ``max_batch_size`` runs on its own
-instead of being rejected; one model per server; no REST API.
+instead of being rejected; values must fill a tensor's declared shape (TF Serving pads them);
+one model per server.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import re
 import threading
 import time
-from collections import deque
-from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 import numpy as np
 import tensorflow as tf
-from tensorflow.core.protobuf import saved_model_pb2
-from tensorflow_serving.apis import (
+
+from brainresnet_tf.errors import InputError
+from brainresnet_tf.io.identity import file_identity
+from brainresnet_tf.serve.batching import Batcher, BatchingOptions, BatchStats, Closed
+from brainresnet_tf.serve.export import (
+    DEFAULT_SIGNATURE,
+    VARIANT_SIGNATURE,
+    VARIANT_WINDOW_HINT,
+    WARMUP_FILE,
+    version_dirs,
+)
+from brainresnet_tf.serve.protos import (
     get_model_metadata_pb2,
     get_model_status_pb2,
     model_service_pb2_grpc,
@@ -41,45 +56,31 @@ from tensorflow_serving.apis import (
     prediction_service_pb2_grpc,
     status_pb2,
 )
-
-from brainresnet_tf.errors import InputError
-from brainresnet_tf.serve.export import (
-    DEFAULT_SIGNATURE,
-    VARIANT_SIGNATURE,
-    VARIANT_WINDOW_HINT,
-    WARMUP_FILE,
-    version_dirs,
+from brainresnet_tf.serve.tensors import fill_proto, from_proto, numpy_dtype, shape_of
+from brainresnet_tf.serve.validation import (
+    InputSpec,
+    Limits,
+    ServingError,
+    check_declared,
+    check_dna,
+    check_keys,
+    check_rows,
+    invalid,
 )
-from brainresnet_tf.serve.tensors import dtype_name, from_proto, shape_of, to_proto
+
+__all__ = [
+    "Batcher",
+    "BatchingOptions",
+    "Limits",
+    "ModelManager",
+    "Servable",
+    "ServingError",
+    "ServingServer",
+]
 
 log = logging.getLogger("brainresnet.serving")
 
 State = get_model_status_pb2.ModelVersionStatus.State
-_VALID_DNA = np.zeros(256, dtype=bool)
-_VALID_DNA[np.frombuffer(b"ACGTNacgtn", dtype=np.uint8)] = True
-
-
-@dataclass(frozen=True)
-class BatchingOptions:
-    """Server-side batching of concurrent requests (like TF Serving's batching.config)."""
-
-    enabled: bool = True
-    max_batch_size: int = 64  # rows per merged batch
-    batch_timeout_ms: float = 1.0  # longest wait for more requests after the first one
-    num_batch_threads: int = 2  # batches of one signature that may run at the same time
-
-
-class ServingError(Exception):
-    """A request error carrying its gRPC status code."""
-
-    def __init__(self, code: grpc.StatusCode, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def _invalid(message: str) -> ServingError:
-    return ServingError(grpc.StatusCode.INVALID_ARGUMENT, message)
 
 
 def _tf_error(err: tf.errors.OpError) -> ServingError:
@@ -99,155 +100,54 @@ def _tf_error(err: tf.errors.OpError) -> ServingError:
     return ServingError(code, message)
 
 
-def _shape_text(shape) -> str:
-    dims = shape if isinstance(shape, (tuple, list)) else shape.as_list()
-    return (
-        "("
-        + ", ".join(
-            "batch" if (d is None and i == 0) else str(d if d is not None else "any")
-            for i, d in enumerate(dims)
-        )
-        + ")"
-    )
-
-
 @dataclass
 class Signature:
     """One signature of a loaded SavedModel."""
 
     name: str
-    fn: object  # the ConcreteFunction
-    inputs: dict[str, tf.TensorSpec]
+    fn: object  # the signature's ConcreteFunction (keyword arguments)
+    call: object  # the same, called with positional tensors in ``keys`` order (less overhead)
+    keys: list[str]
+    inputs: dict[str, InputSpec]
     outputs: list[str]
     batchable: bool  # every input has a free leading dimension, the rest fixed
 
 
-class _Task:
-    __slots__ = ("arrays", "rows", "arrived", "done", "result", "error")
-
-    def __init__(self, arrays: dict[str, np.ndarray], rows: int):
-        self.arrays, self.rows, self.arrived = arrays, rows, time.monotonic()
-        self.done = threading.Event()
-        self.result: dict[str, np.ndarray] | None = None
-        self.error: BaseException | None = None
+def _spec(tensor_spec: tf.TensorSpec) -> InputSpec:
+    shape = None if tensor_spec.shape.rank is None else tuple(tensor_spec.shape.as_list())
+    enum = tensor_spec.dtype.as_datatype_enum
+    return InputSpec(enum, numpy_dtype(enum), shape)
 
 
-class _Closed(Exception):
-    pass
+def _numpy(tensor) -> np.ndarray:
+    value = tensor.numpy()  # a scalar string comes back as bytes
+    return value if isinstance(value, np.ndarray) else np.array(value, dtype=object)
 
 
-class Batcher:
-    """Merges concurrent calls of one signature into batches run by ``num_batch_threads`` workers.
-
-    A batch closes when it holds ``max_batch_size`` rows or ``batch_timeout_ms`` after its first
-    request arrived. The wait applies only while traffic is concurrent (the previous batch merged
-    several requests, or other requests are running now), so a lone sequential client is not
-    delayed by the timeout.
-    """
-
-    def __init__(self, run, options: BatchingOptions, name: str):
-        self._run = run
-        self._max = max(1, options.max_batch_size)
-        self._timeout = max(0.0, options.batch_timeout_ms) / 1000.0
-        self._queue: deque[_Task] = deque()
-        self._cond = threading.Condition()
-        self._collecting = threading.Lock()
-        self._closed = False
-        self.batches_run = self.requests_run = 0  # counters, for tests and monitoring
-        self._concurrent = False  # did the last batch merge several requests?
-        self._pending = 0  # submitted and not yet answered
-        for i in range(max(1, options.num_batch_threads)):
-            threading.Thread(target=self._loop, name=f"batcher-{name}-{i}", daemon=True).start()
-
-    def submit(self, arrays: dict[str, np.ndarray], rows: int) -> dict[str, np.ndarray]:
-        """Run ``arrays`` as part of a batch; block until its own outputs are ready."""
-        task = _Task(arrays, rows)
-        with self._cond:
-            if self._closed:
-                raise _Closed
-            self._queue.append(task)
-            self._pending += 1
-            self._cond.notify()
-        task.done.wait()
-        if task.error is not None:
-            raise task.error
-        return task.result
-
-    def close(self) -> None:
-        """Finish what is queued, then stop the workers."""
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-
-    def _loop(self) -> None:
-        while True:
-            with self._collecting:  # one worker forms a batch at a time; others may be running
-                batch = self._next_batch()
-            if batch is None:
-                return
-            self._execute(batch)
-
-    def _next_batch(self) -> list[_Task] | None:
-        with self._cond:
-            while not self._queue and not self._closed:
-                self._cond.wait()
-            if not self._queue:
-                return None
-            batch = [self._queue.popleft()]
-            rows = batch[0].rows
-            deadline = batch[0].arrived + self._timeout
-            while rows < self._max:
-                if self._queue:
-                    if rows + self._queue[0].rows > self._max:
-                        break
-                    task = self._queue.popleft()
-                    batch.append(task)
-                    rows += task.rows
-                    continue
-                remaining = deadline - time.monotonic()
-                running_elsewhere = self._pending > len(batch)  # the queue is empty here
-                if remaining <= 0 or self._closed or not (self._concurrent or running_elsewhere):
-                    break
-                self._cond.wait(remaining)
-            self._concurrent = len(batch) > 1
-            return batch
-
-    def _execute(self, batch: list[_Task]) -> None:
-        with self._cond:
-            self.batches_run += 1
-            self.requests_run += len(batch)
-        try:
-            if len(batch) == 1:
-                batch[0].result = self._run(batch[0].arrays)
-            else:
-                merged = {k: np.concatenate([t.arrays[k] for t in batch]) for k in batch[0].arrays}
-                total = sum(t.rows for t in batch)
-                out = self._run(merged)
-                offsets = np.cumsum([0] + [t.rows for t in batch])
-                for i, task in enumerate(batch):
-                    task.result = {
-                        k: (v[offsets[i] : offsets[i + 1]] if v.ndim and v.shape[0] == total else v)
-                        for k, v in out.items()
-                    }
-        except BaseException as err:  # noqa: BLE001  (handed to the waiting request threads)
-            if len(batch) > 1:  # isolate the bad request: run each on its own
-                for task in batch:
-                    self._execute([task])
-                return
-            batch[0].error = err
-        with self._cond:
-            self._pending -= len(batch)
-        for task in batch:
-            task.done.set()
+def _positional(fn, keys: list[str], specs: list[tf.TensorSpec]):
+    """A ConcreteFunction calling ``fn`` with positional tensors: skips keyword binding per call."""
+    if not keys:
+        return lambda: fn()
+    wrapped = tf.function(lambda *args: fn(**dict(zip(keys, args))), input_signature=specs)
+    return wrapped.get_concrete_function()
 
 
 class Servable:
     """One loaded version of a model: its signatures, metadata, validation and batchers."""
 
-    def __init__(self, model_name: str, version: int, path: Path, batching: BatchingOptions):
+    def __init__(
+        self,
+        model_name: str,
+        version: int,
+        path: Path,
+        batching: BatchingOptions,
+        limits: Limits = Limits(),
+    ):
         self.model_name, self.version, self.path = model_name, version, Path(path)
-        self.batching = batching
+        self.batching, self.limits = batching, limits
         self._loaded = tf.saved_model.load(str(self.path))
+        from tensorflow.core.protobuf import saved_model_pb2
+
         graph = saved_model_pb2.SavedModel.FromString((self.path / "saved_model.pb").read_bytes())
         self.signature_defs = get_model_metadata_pb2.SignatureDefMap()
         for key, sdef in graph.meta_graphs[0].signature_def.items():
@@ -255,103 +155,80 @@ class Servable:
                 self.signature_defs.signature_def[key].CopyFrom(sdef)
         self.signatures: dict[str, Signature] = {}
         for key, fn in self._loaded.signatures.items():
-            inputs = dict(fn.structured_input_signature[1])
+            tensor_specs = dict(fn.structured_input_signature[1])
+            keys = sorted(tensor_specs)
+            inputs = {k: _spec(tensor_specs[k]) for k in keys}
             batchable = bool(inputs) and all(
-                s.shape.rank is not None
-                and s.shape.rank >= 1
-                and s.shape[0] is None
-                and all(d is not None for d in s.shape.as_list()[1:])
-                for s in inputs.values()
+                s.batched and all(d is not None for d in s.shape[1:]) for s in inputs.values()
             )
-            self.signatures[key] = Signature(key, fn, inputs, sorted(fn.structured_outputs), batchable)
+            call = _positional(fn, keys, [tensor_specs[k] for k in keys])
+            self.signatures[key] = Signature(
+                key, fn, call, keys, inputs, sorted(fn.structured_outputs), batchable
+            )
         meta_file = self.path / "assets" / "model.json"
         self.meta = json.loads(meta_file.read_text()) if meta_file.exists() else None
         self.dna_length = int(self.meta["input_length"]) if self.meta else None
         self._batchers: dict[str, Batcher] = {}
         self._lock = threading.Lock()
+        self._closed_stats = BatchStats()
 
-    # -- requests --------------------------------------------------------------------------
-    def parse_inputs(self, signature_name: str, inputs) -> tuple[Signature, dict[str, np.ndarray], int]:
-        """Validate a request's input TensorProtos against a signature; return numpy arrays."""
-        sig = self.signatures.get(signature_name)
+    # -- requests (shared by gRPC and REST) ------------------------------------------------
+    def signature(self, name: str) -> Signature:
+        """The named signature, or INVALID_ARGUMENT naming the ones there are."""
+        sig = self.signatures.get(name or DEFAULT_SIGNATURE)
         if sig is None:
-            raise _invalid(
-                f'Serving signature key "{signature_name}" not found; model '
+            raise invalid(
+                f'Serving signature key "{name}" not found; model '
                 f"{self.model_name} version {self.version} has: "
                 f"{', '.join(sorted(self.signatures))}"
             )
-        sent, wanted = set(inputs.keys()), set(sig.inputs)
-        if sent != wanted:
-            raise _invalid(
-                f"signature {sig.name} takes inputs {{{', '.join(sorted(wanted))}}}, "
-                f"got {{{', '.join(sorted(sent))}}} (sent extra: "
-                f"{sorted(sent - wanted)}, missing: {sorted(wanted - sent)})"
-            )
-        arrays, rows = {}, None
-        for key, spec in sig.inputs.items():
-            proto = inputs[key]
-            if proto.dtype != spec.dtype.as_datatype_enum:
-                raise _invalid(
-                    f"input {key} of signature {sig.name} must be "
-                    f"{dtype_name(spec.dtype.as_datatype_enum)}, got "
-                    f"{dtype_name(proto.dtype)}"
-                )
-            shape = shape_of(proto)
-            if shape is None or not spec.shape.is_compatible_with(shape):
-                raise _invalid(
-                    f"input {key} of signature {sig.name} has shape "
-                    f"{list(shape) if shape is not None else 'unknown'}; expected "
-                    f"{_shape_text(spec.shape)}"
-                )
-            try:
-                array = from_proto(proto)
-            except ValueError as err:
-                raise _invalid(f"input {key}: malformed tensor ({err})") from None
-            if spec.shape.rank and spec.shape[0] is None:
-                if array.shape[0] == 0:
-                    raise _invalid(f"empty batch: input {key} of signature {sig.name} has no rows")
-                if rows is not None and array.shape[0] != rows:
-                    raise _invalid(
-                        f"inputs of signature {sig.name} must have the same number "
-                        f"of rows; {key} has {array.shape[0]}, another has {rows}"
-                    )
-                rows = array.shape[0]
-            if spec.dtype == tf.string and self.dna_length:
-                self._check_dna(key, array, sig.name == VARIANT_SIGNATURE)
-            arrays[key] = array
-        return sig, arrays, rows or 1
+        return sig
 
-    def _check_dna(self, key: str, array: np.ndarray, variant: bool = False) -> None:
-        flat = array.ravel()
-        length = self.dna_length
-        for i, seq in enumerate(flat):
-            if len(seq) != length:
-                hint = f" ({VARIANT_WINDOW_HINT.format(L=length, c=length // 2)})" if variant else ""
-                raise _invalid(
-                    f"input {key}, sequence {i}: {len(seq)} bp; the model takes exactly {length} bp{hint}"
-                )
-        codes = np.frombuffer(b"".join(flat), dtype=np.uint8)
-        bad = np.flatnonzero(~_VALID_DNA[codes])
-        if bad.size:
-            pos = int(bad[0])
-            char = bytes([codes[pos]]).decode("latin-1")
-            raise _invalid(
-                f"input {key}, sequence {pos // length}: non-ACGTN character {char!r} "
-                f"at position {pos % length} (expected only A, C, G, T, N)"
+    def decode_protos(self, sig: Signature, inputs) -> tuple[dict[str, np.ndarray], int]:
+        """Check a request's input TensorProtos against ``sig``; numpy arrays and rows."""
+        check_keys(sig.name, sig.inputs, inputs.keys())
+        arrays = {}
+        for key in sig.keys:
+            proto = inputs[key]
+            check_declared(sig.name, key, sig.inputs[key], proto.dtype, shape_of(proto), self.limits)
+            try:
+                arrays[key] = from_proto(proto)
+            except ValueError as err:
+                raise invalid(f"input {key} of signature {sig.name}: malformed tensor ({err})") from None
+        return arrays, self._check_values(sig, arrays)
+
+    def check_arrays(self, sig: Signature, arrays: dict[str, np.ndarray]) -> int:
+        """Check numpy inputs (already of the signature's dtypes) against ``sig``; their rows."""
+        check_keys(sig.name, sig.inputs, arrays.keys())
+        for key in sig.keys:
+            spec = sig.inputs[key]
+            check_declared(sig.name, key, spec, spec.enum, arrays[key].shape, self.limits)
+        return self._check_values(sig, arrays)
+
+    def _check_values(self, sig: Signature, arrays: dict[str, np.ndarray]) -> int:
+        rows = check_rows(sig.name, sig.inputs, arrays)
+        if self.dna_length:
+            length = self.dna_length
+            hint = (
+                VARIANT_WINDOW_HINT.format(L=length, c=length // 2) if sig.name == VARIANT_SIGNATURE else ""
             )
+            for key, spec in sig.inputs.items():
+                if spec.dtype == np.dtype(object):
+                    check_dna(key, arrays[key], length, hint)
+        return rows
 
     def run(self, sig: Signature, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Call the signature directly (no batching)."""
         try:
-            out = sig.fn(**{k: tf.convert_to_tensor(v) for k, v in arrays.items()})
+            out = sig.call(*(tf.constant(arrays[k]) for k in sig.keys))
         except tf.errors.OpError as err:
             raise _tf_error(err) from None
-        return {k: v.numpy() for k, v in out.items()}
+        return {k: _numpy(v) for k, v in out.items()}
 
-    def predict(self, sig: Signature, arrays: dict[str, np.ndarray], rows: int) -> dict[str, np.ndarray]:
-        """Run through the signature's batcher (when batching applies) or directly."""
+    def batcher(self, sig: Signature, rows: int) -> Batcher | None:
+        """The signature's batcher when batching applies to a request of ``rows`` rows."""
         if not (self.batching.enabled and sig.batchable and rows < self.batching.max_batch_size):
-            return self.run(sig, arrays)
+            return None
         with self._lock:
             batcher = self._batchers.get(sig.name)
             if batcher is None:
@@ -361,10 +238,34 @@ class Servable:
                     f"{self.model_name}-{self.version}-{sig.name}",
                 )
                 self._batchers[sig.name] = batcher
+        return batcher
+
+    def predict(self, sig: Signature, arrays: dict[str, np.ndarray], rows: int) -> dict[str, np.ndarray]:
+        """Run through the signature's batcher (when batching applies) or directly."""
+        batcher = self.batcher(sig, rows)
+        if batcher is None:
+            return self.run(sig, arrays)
         try:
             return batcher.submit(arrays, rows)
-        except _Closed:  # the version was swapped out after this request picked it
+        except Closed:  # the version was swapped out after this request picked it
             return self.run(sig, arrays)
+
+    async def predict_async(
+        self, sig: Signature, arrays: dict[str, np.ndarray], rows: int
+    ) -> dict[str, np.ndarray]:
+        """``predict`` for the event loop: awaits the batch, or runs on the loop's executor."""
+        batcher = self.batcher(sig, rows)
+        if batcher is not None:
+            try:
+                return await batcher.submit_async(arrays, rows)
+            except Closed:
+                pass
+        return await asyncio.get_running_loop().run_in_executor(None, self.run, sig, arrays)
+
+    def batch_stats(self) -> dict[str, BatchStats]:
+        """Batching counters per signature."""
+        with self._lock:
+            return {name: b.stats for name, b in self._batchers.items()}
 
     # -- life cycle ------------------------------------------------------------------------
     def warm_up(self) -> int:
@@ -378,9 +279,8 @@ class Servable:
             if entry.WhichOneof("log_type") != "predict_log":
                 continue
             request = entry.predict_log.request
-            sig, arrays, _ = self.parse_inputs(
-                request.model_spec.signature_name or DEFAULT_SIGNATURE, request.inputs
-            )
+            sig = self.signature(request.model_spec.signature_name)
+            arrays, _ = self.decode_protos(sig, request.inputs)
             self.run(sig, arrays)
             n += 1
         return n
@@ -393,18 +293,31 @@ class Servable:
             self._batchers.clear()
 
 
+def folder_fingerprint(path: Path) -> tuple:
+    """The identity (size, modification time) of every file under ``path``, by relative name:
+    changes while a copy into the folder progresses."""
+    files = sorted(f for f in path.rglob("*") if f.is_file())
+    return tuple((str(f.relative_to(path)), tuple(sorted(file_identity(f).items()))) for f in files)
+
+
 class ModelManager:
     """Serves the newest version under ``base_path`` and polls for new ones."""
 
     def __init__(
-        self, name: str, base_path: str | os.PathLike, batching: BatchingOptions, poll_seconds: float = 1.0
+        self,
+        name: str,
+        base_path: str | os.PathLike,
+        batching: BatchingOptions,
+        poll_seconds: float = 1.0,
+        limits: Limits = Limits(),
     ):
         self.name, self.base_path = name, Path(base_path)
-        self.batching, self.poll_seconds = batching, poll_seconds
+        self.batching, self.poll_seconds, self.limits = batching, poll_seconds, limits
         self.states: dict[int, tuple[int, str]] = {}  # version -> (State, error message)
         self._current: Servable | None = None
-        self._failed: dict[int, float] = {}  # version -> mtime when it failed
+        self._failed: dict[int, tuple] = {}  # version -> folder fingerprint when it failed
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -414,7 +327,14 @@ class ModelManager:
         return self._current
 
     def refresh(self) -> None:
-        """Load the newest complete version when it differs from the one being served."""
+        """Load the newest complete version when it differs from the one being served.
+
+        A version that failed to load is tried again once its folder's files change.
+        """
+        with self._refreshing:
+            self._refresh()
+
+    def _refresh(self) -> None:
         versions = version_dirs(self.base_path)
         current = self._current
         if not versions:
@@ -428,26 +348,35 @@ class ModelManager:
         if current is not None and current.version == newest:
             return
         path = versions[newest]
-        mtime = path.stat().st_mtime
-        if self._failed.get(newest) == mtime:
+        fingerprint = folder_fingerprint(path)
+        if self._failed.get(newest) == fingerprint:
             return
+        retry = newest in self._failed
         self._set_state(newest, State.LOADING)
         started = time.monotonic()
         try:
-            servable = Servable(self.name, newest, path, self.batching)
+            servable = Servable(self.name, newest, path, self.batching, self.limits)
             warmed = servable.warm_up()
         except Exception as err:  # noqa: BLE001  (a broken export must not stop the server)
-            self._failed[newest] = mtime
+            self._failed[newest] = fingerprint
             message = err.message if isinstance(err, ServingError) else f"{type(err).__name__}: {err}"
             self._set_state(newest, State.END, f"failed to load: {message}")
-            log.error("%s: version %d at %s failed to load: %s", self.name, newest, path, message)
+            log.error(
+                "%s: version %d at %s failed to load (tried again when its files change): %s",
+                self.name,
+                newest,
+                path,
+                message,
+            )
             return
+        self._failed.pop(newest, None)
         self._swap(servable)
         log.info(
-            "%s: serving version %d from %s (loaded in %.1f s, %d warm-up requests)",
+            "%s: serving version %d from %s (%sloaded in %.1f s, %d warm-up requests)",
             self.name,
             newest,
             path,
+            "re" if retry else "",
             time.monotonic() - started,
             warmed,
         )
@@ -488,6 +417,22 @@ class ModelManager:
             )
         return current
 
+    def status(self, version: int | None) -> get_model_status_pb2.GetModelStatusResponse:
+        """GetModelStatusResponse for every version seen, or for ``version`` (else NOT_FOUND)."""
+        states = self.version_states()
+        if version is not None:
+            if version not in states:
+                raise ServingError(
+                    grpc.StatusCode.NOT_FOUND, f"Could not find version {version} of model {self.name}"
+                )
+            states = {version: states[version]}
+        response = get_model_status_pb2.GetModelStatusResponse()
+        for v in sorted(states, reverse=True):
+            state, error = states[v]
+            status = status_pb2.StatusProto(error_code=13 if error else 0, error_message=error)
+            response.model_version_status.add(version=v, state=state, status=status)
+        return response
+
     def start_polling(self) -> None:
         """Poll ``base_path`` every ``poll_seconds`` in a daemon thread."""
 
@@ -510,113 +455,142 @@ class ModelManager:
             self._current.close()
 
 
-def _model_spec_version(spec) -> int | None:
+def spec_version(spec) -> int | None:
+    """The version a ModelSpec asks for (None: the newest); labels are INVALID_ARGUMENT."""
     if spec.WhichOneof("version_choice") == "version_label":
-        raise _invalid(
+        raise invalid(
             f"version labels are not supported (got label {spec.version_label!r}); "
             "ask for a version number or none"
         )
     return spec.version.value if spec.HasField("version") else None
 
 
-class _Base:
+def find_manager(models: dict[str, ModelManager], name: str) -> ModelManager:
+    """The manager serving model ``name``, or NOT_FOUND."""
+    manager = models.get(name)
+    if manager is None:
+        raise ServingError(
+            grpc.StatusCode.NOT_FOUND,
+            f"Servable not found for request: model {name!r} is not served here "
+            f"(serving: {', '.join(sorted(models))})",
+        )
+    return manager
+
+
+def check_metadata_fields(fields) -> None:
+    """GetModelMetadata supports exactly the ``signature_def`` field."""
+    if not fields:
+        raise invalid(
+            "GetModelMetadataRequest must specify at least one metadata_field (supported: signature_def)"
+        )
+    for field in fields:
+        if field != "signature_def":
+            raise invalid(f"Metadata field {field} is not supported (supported: signature_def)")
+
+
+class PredictionServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
+    """``tensorflow.serving.PredictionService``: Predict and GetModelMetadata (grpc.aio handlers).
+
+    ``prepare`` and ``response`` are the synchronous halves of Predict (checks, response building);
+    the model call in between is awaited, so one event-loop thread serves every request.
+    """
+
     def __init__(self, models: dict[str, ModelManager]):
         self.models = models
 
-    def _manager(self, name: str) -> ModelManager:
-        manager = self.models.get(name)
-        if manager is None:
-            raise ServingError(
-                grpc.StatusCode.NOT_FOUND,
-                f"Servable not found for request: model {name!r} is not served "
-                f"here (serving: {', '.join(sorted(self.models))})",
-            )
-        return manager
-
-    @staticmethod
-    def _guard(context, call):
-        try:
-            return call()
-        except ServingError as err:
-            context.abort(err.code, err.message)
-        except Exception as err:  # noqa: BLE001
-            log.exception("internal error")
-            context.abort(grpc.StatusCode.INTERNAL, f"{type(err).__name__}: {err}")
-
-
-class PredictionServicer(_Base, prediction_service_pb2_grpc.PredictionServiceServicer):
-    """``tensorflow.serving.PredictionService``: Predict and GetModelMetadata."""
-
-    def Predict(self, request, context):  # noqa: N802  (gRPC method name)
-        return self._guard(context, lambda: self._predict(request))
-
-    def _predict(self, request):
+    def prepare(self, request):
+        """(servable, signature, arrays, rows, outputs wanted) of a PredictRequest; ServingError if bad."""
         spec = request.model_spec
-        servable = self._manager(spec.name).servable(_model_spec_version(spec))
-        sig, arrays, rows = servable.parse_inputs(spec.signature_name or DEFAULT_SIGNATURE, request.inputs)
+        servable = find_manager(self.models, spec.name).servable(spec_version(spec))
+        sig = servable.signature(spec.signature_name)
         wanted = list(request.output_filter) or sig.outputs
-        unknown = [k for k in wanted if k not in sig.outputs]
-        if unknown or len(set(wanted)) != len(wanted):
-            raise _invalid(
+        if wanted is not sig.outputs and (
+            any(k not in sig.outputs for k in wanted) or len(set(wanted)) != len(wanted)
+        ):
+            raise invalid(
                 f"output_filter {list(request.output_filter)}: outputs of signature "
                 f"{sig.name} are {{{', '.join(sig.outputs)}}}, each at most once"
             )
-        result = servable.predict(sig, arrays, rows)
+        arrays, rows = servable.decode_protos(sig, request.inputs)
+        return servable, sig, arrays, rows, wanted
+
+    @staticmethod
+    def response(request, servable: Servable, sig: Signature, wanted, outputs) -> predict_pb2.PredictResponse:
+        """The PredictResponse holding the wanted outputs."""
         response = predict_pb2.PredictResponse()
-        response.model_spec.name = spec.name
+        response.model_spec.name = request.model_spec.name
         response.model_spec.version.value = servable.version
         response.model_spec.signature_name = sig.name
         for key in wanted:
-            response.outputs[key].CopyFrom(to_proto(result[key]))
+            fill_proto(response.outputs[key], outputs[key])
         return response
 
-    def GetModelMetadata(self, request, context):  # noqa: N802
-        return self._guard(context, lambda: self._metadata(request))
+    def predict(self, request) -> predict_pb2.PredictResponse:
+        """Predict, blocking (for callers without an event loop)."""
+        servable, sig, arrays, rows, wanted = self.prepare(request)
+        return self.response(request, servable, sig, wanted, servable.predict(sig, arrays, rows))
 
-    def _metadata(self, request):
+    async def Predict(self, request, context):  # noqa: N802  (gRPC method name)
+        try:
+            servable, sig, arrays, rows, wanted = self.prepare(request)
+            outputs = await servable.predict_async(sig, arrays, rows)
+            return self.response(request, servable, sig, wanted, outputs)
+        except ServingError as err:
+            error = err
+        except Exception as err:  # noqa: BLE001
+            log.exception("internal error")
+            error = ServingError(grpc.StatusCode.INTERNAL, f"{type(err).__name__}: {err}")
+        await context.abort(error.code, error.message)
+
+    def metadata(self, request) -> get_model_metadata_pb2.GetModelMetadataResponse:
+        """GetModelMetadataResponse (signature_def only); ServingError if bad."""
         spec = request.model_spec
-        servable = self._manager(spec.name).servable(_model_spec_version(spec))
-        fields = list(request.metadata_field)
-        if not fields:
-            raise _invalid(
-                "GetModelMetadataRequest must specify at least one metadata_field (supported: signature_def)"
-            )
-        for field in fields:
-            if field != "signature_def":
-                raise _invalid(f"Metadata field {field} is not supported (supported: signature_def)")
+        servable = find_manager(self.models, spec.name).servable(spec_version(spec))
+        check_metadata_fields(list(request.metadata_field))
         response = get_model_metadata_pb2.GetModelMetadataResponse()
         response.model_spec.name = spec.name
         response.model_spec.version.value = servable.version
         response.metadata["signature_def"].Pack(servable.signature_defs)
         return response
 
+    async def GetModelMetadata(self, request, context):  # noqa: N802
+        return await _answer(context, self.metadata, request)
 
-class ModelServicer(_Base, model_service_pb2_grpc.ModelServiceServicer):
+
+class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
     """``tensorflow.serving.ModelService``: GetModelStatus."""
 
-    def GetModelStatus(self, request, context):  # noqa: N802
-        return self._guard(context, lambda: self._status(request))
+    def __init__(self, models: dict[str, ModelManager]):
+        self.models = models
 
-    def _status(self, request):
-        manager = self._manager(request.model_spec.name)
-        version = _model_spec_version(request.model_spec)
-        states = manager.version_states()
-        if version is not None:
-            if version not in states:
-                raise ServingError(
-                    grpc.StatusCode.NOT_FOUND, f"Could not find version {version} of model {manager.name}"
-                )
-            states = {version: states[version]}
-        response = get_model_status_pb2.GetModelStatusResponse()
-        for v in sorted(states, reverse=True):
-            state, error = states[v]
-            status = status_pb2.StatusProto(error_code=13 if error else 0, error_message=error)
-            response.model_version_status.add(version=v, state=state, status=status)
-        return response
+    def status(self, request) -> get_model_status_pb2.GetModelStatusResponse:
+        """GetModelStatusResponse; ServingError if bad."""
+        return find_manager(self.models, request.model_spec.name).status(spec_version(request.model_spec))
+
+    async def GetModelStatus(self, request, context):  # noqa: N802
+        return await _answer(context, self.status, request)
+
+
+async def _answer(context, call, request):
+    try:
+        return call(request)
+    except ServingError as err:
+        error = err
+    except Exception as err:  # noqa: BLE001
+        log.exception("internal error")
+        error = ServingError(grpc.StatusCode.INTERNAL, f"{type(err).__name__}: {err}")
+    await context.abort(error.code, error.message)
 
 
 class ServingServer:
-    """gRPC server for one model directory; ``start()`` returns the bound port."""
+    """gRPC server (and optionally REST) for one model directory; ``start()`` returns the gRPC port.
+
+    Both APIs run on one asyncio event loop in a daemon thread (grpc.aio and aiohttp): requests
+    waiting for a batch hold no thread, and a batch wakes its requests with one call into the loop.
+    Model calls run on batch threads (or the loop's executor when not batched), outside the loop.
+    ``rest_port``: None serves no REST API; 0 lets the OS pick a free port (see ``rest_port`` after
+    ``start()``).
+    """
 
     def __init__(
         self,
@@ -627,6 +601,8 @@ class ServingServer:
         batching: BatchingOptions = BatchingOptions(),
         poll_seconds: float = 1.0,
         max_workers: int | None = None,
+        rest_port: int | None = None,
+        limits: Limits = Limits(),
     ):
         base = Path(model_base_path)
         if not base.is_dir():
@@ -635,56 +611,114 @@ class ServingServer:
                 "saved_model.pb, as written by `brainresnet export`)"
             )
         self.model_name = model_name or base.resolve().name
-        self.manager = ModelManager(self.model_name, base, batching, poll_seconds)
-        self.host, self.port = host, port
-        # a request thread blocks while its batch runs: allow enough of them to fill a batch
-        self.max_workers = max_workers or max(16, min(256, batching.max_batch_size + 16))
-        self._server: grpc.Server | None = None
+        self.limits = limits
+        self.manager = ModelManager(self.model_name, base, batching, poll_seconds, limits)
+        self.host, self.port, self.rest_port = host, port, rest_port
+        # threads for model calls that are not batched (the batchers have their own)
+        self.max_workers = max_workers or min(32, (os.cpu_count() or 1) + 4)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._grpc = None
+        self._rest = None
+
+    @property
+    def models(self) -> dict[str, ModelManager]:
+        """Model name -> manager (one model per server)."""
+        return {self.model_name: self.manager}
+
+    def _host(self) -> str:
+        return f"[{self.host}]" if ":" in self.host else self.host
 
     @property
     def address(self) -> str:
-        """``host:port`` clients connect to."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
+        """``host:port`` gRPC clients connect to."""
+        return f"{self._host()}:{self.port}"
+
+    @property
+    def rest_url(self) -> str | None:
+        """``http://host:port`` of the REST API (None when it is off)."""
+        return None if self._rest is None else f"http://{self._host()}:{self.rest_port}"
 
     def start(self) -> int:
-        """Load the newest version, start polling and serving; return the bound port."""
+        """Load the newest version, start polling and serving; return the bound gRPC port."""
         self.manager.refresh()
         if self.manager.current is None:
             log.warning(
                 "%s: no version under %s yet; waiting for one", self.model_name, self.manager.base_path
             )
         self.manager.start_polling()
+        ready, failure = threading.Event(), []
+
+        def main():
+            from concurrent.futures import ThreadPoolExecutor
+
+            loop = self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            loop.set_default_executor(ThreadPoolExecutor(self.max_workers, thread_name_prefix="model"))
+            try:
+                loop.run_until_complete(self._start())
+            except BaseException as err:  # noqa: BLE001  (raised again by start())
+                failure.append(err)
+            ready.set()
+            if not failure:
+                loop.run_forever()
+            loop.close()
+
+        self._thread = threading.Thread(target=main, name="serving-loop", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            self.manager.stop()
+            self._thread.join(5)
+            raise failure[0]
+        return self.port
+
+    async def _start(self) -> None:
         options = [
-            ("grpc.max_receive_message_length", 512 << 20),
+            ("grpc.max_receive_message_length", self.limits.max_message_bytes),
             ("grpc.max_send_message_length", 512 << 20),
         ]
-        server = grpc.server(
-            futures.ThreadPoolExecutor(self.max_workers, thread_name_prefix="grpc"), options=options
-        )
-        models = {self.model_name: self.manager}
+        server = grpc.aio.server(options=options)
         prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-            PredictionServicer(models), server
+            PredictionServicer(self.models), server
         )
-        model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelServicer(models), server)
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelServicer(self.models), server)
         try:
-            self.port = server.add_insecure_port(f"{host}:{self.port}")
+            self.port = server.add_insecure_port(f"{self._host()}:{self.port}")
         except RuntimeError as err:
-            self.manager.stop()
-            raise InputError(f"cannot bind {host}:{self.port} ({err})") from err
-        server.start()
-        self._server = server
-        return self.port
+            raise InputError(f"cannot bind {self._host()}:{self.port} ({err})") from err
+        if self.rest_port is not None:
+            from brainresnet_tf.serve.rest import RestApp
+
+            rest = RestApp(self.models, self.limits)
+            try:
+                self.rest_port = await rest.start(self.host, self.rest_port)
+            except OSError as err:
+                raise InputError(f"cannot bind {self._host()}:{self.rest_port} for REST ({err})") from err
+            self._rest = rest
+        await server.start()
+        self._grpc = server
+
+    async def _stop(self, grace: float) -> None:
+        if self._rest is not None:
+            await self._rest.stop()
+        if self._grpc is not None:
+            await self._grpc.stop(grace)
 
     def stop(self, grace: float = 1.0) -> None:
         """Stop serving (in-flight requests get ``grace`` seconds) and polling."""
-        if self._server is not None:
-            self._server.stop(grace).wait()
-            self._server = None
+        if self._loop is not None and self._loop.is_running():
+            done = asyncio.run_coroutine_threadsafe(self._stop(grace), self._loop)
+            try:
+                done.result(timeout=grace + 10)
+            except Exception:  # noqa: BLE001
+                log.warning("the server did not stop cleanly")
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+        self._rest = self._grpc = None
         self.manager.stop()
 
     def wait(self) -> None:
         """Block until the server stops."""
-        if self._server is not None:
-            self._server.wait_for_termination()
+        if self._thread is not None:
+            self._thread.join()

@@ -1,39 +1,85 @@
-"""numpy <-> TensorProto conversion for the TF Serving gRPC API (fast paths, TF's as fallback)."""
+"""numpy <-> TensorProto conversion for the TF Serving API, without TensorFlow.
+
+Strict where TensorFlow is lenient: the values must fill the declared shape exactly (TensorFlow
+pads a short list with its last value, or with zeros when it is empty, so a 60-byte message can
+declare a tensor of gigabytes) and dimensions must not be negative.
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-import tensorflow as tf
-from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
+
+from brainresnet_tf.serve.protos import tensor_pb2, types_pb2
+
+# DataType -> (numpy dtype, the TensorProto field holding its values when tensor_content is empty)
+_DTYPES: dict[int, tuple[np.dtype, str]] = {
+    types_pb2.DT_FLOAT: (np.dtype(np.float32), "float_val"),
+    types_pb2.DT_DOUBLE: (np.dtype(np.float64), "double_val"),
+    types_pb2.DT_HALF: (np.dtype(np.float16), "half_val"),
+    types_pb2.DT_INT8: (np.dtype(np.int8), "int_val"),
+    types_pb2.DT_INT16: (np.dtype(np.int16), "int_val"),
+    types_pb2.DT_INT32: (np.dtype(np.int32), "int_val"),
+    types_pb2.DT_INT64: (np.dtype(np.int64), "int64_val"),
+    types_pb2.DT_UINT8: (np.dtype(np.uint8), "int_val"),
+    types_pb2.DT_UINT16: (np.dtype(np.uint16), "int_val"),
+    types_pb2.DT_UINT32: (np.dtype(np.uint32), "uint32_val"),
+    types_pb2.DT_UINT64: (np.dtype(np.uint64), "uint64_val"),
+    types_pb2.DT_BOOL: (np.dtype(np.bool_), "bool_val"),
+    types_pb2.DT_STRING: (np.dtype(object), "string_val"),
+}
+_ENUM_OF = {dtype: enum for enum, (dtype, _) in _DTYPES.items() if dtype != np.dtype(object)}
+
+
+def numpy_dtype(enum: int) -> np.dtype:
+    """numpy dtype of a DataType enum value (object for DT_STRING); ValueError if unsupported."""
+    try:
+        return _DTYPES[enum][0]
+    except KeyError:
+        raise ValueError(f"unsupported dtype {dtype_name(enum)}") from None
+
+
+def dtype_enum(dtype) -> int:
+    """DataType enum value of a numpy dtype (bytes, str and object arrays are DT_STRING)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "OSU":
+        return types_pb2.DT_STRING
+    try:
+        return _ENUM_OF[dtype.newbyteorder("=")]
+    except KeyError:
+        raise ValueError(f"no TensorFlow dtype for numpy {dtype}") from None
 
 
 def dtype_name(enum: int) -> str:
     """``DT_FLOAT (float32)`` for a DataType enum value."""
     try:
-        return f"{types_pb2.DataType.Name(enum)} ({tf.dtypes.as_dtype(enum).name})"
-    except (ValueError, TypeError):
+        name = types_pb2.DataType.Name(enum)
+    except ValueError:
         return f"dtype {enum}"
+    if enum in _DTYPES:
+        dtype = _DTYPES[enum][0]
+        return f"{name} ({'string' if dtype == np.dtype(object) else dtype.name})"
+    return name
 
 
-def _shape_proto(shape: tuple[int, ...]) -> tensor_shape_pb2.TensorShapeProto:
-    return tensor_shape_pb2.TensorShapeProto(
-        dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=int(n)) for n in shape]
-    )
+def fill_proto(proto: tensor_pb2.TensorProto, array) -> tensor_pb2.TensorProto:
+    """Write ``array`` into ``proto`` (raw ``tensor_content`` for numbers, ``string_val`` for strings)."""
+    a = np.asarray(array)
+    for n in a.shape:
+        proto.tensor_shape.dim.add(size=int(n))
+    if a.dtype.kind in "OSU":
+        proto.dtype = types_pb2.DT_STRING
+        proto.string_val.extend(x if isinstance(x, bytes) else str(x).encode() for x in a.ravel())
+        return proto
+    proto.dtype = dtype_enum(a.dtype)
+    proto.tensor_content = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes()
+    return proto
 
 
 def to_proto(array) -> tensor_pb2.TensorProto:
     """TensorProto of an array: raw ``tensor_content`` for numbers, ``string_val`` for strings."""
-    a = np.asarray(array)
-    if a.dtype.kind in "OSU":
-        proto = tensor_pb2.TensorProto(dtype=types_pb2.DT_STRING, tensor_shape=_shape_proto(a.shape))
-        proto.string_val.extend(x if isinstance(x, bytes) else str(x).encode() for x in a.ravel())
-        return proto
-    content = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes()
-    return tensor_pb2.TensorProto(
-        dtype=tf.dtypes.as_dtype(a.dtype).as_datatype_enum,
-        tensor_shape=_shape_proto(a.shape),
-        tensor_content=content,
-    )
+    return fill_proto(tensor_pb2.TensorProto(), array)
 
 
 def shape_of(proto: tensor_pb2.TensorProto) -> tuple[int, ...] | None:
@@ -44,24 +90,37 @@ def shape_of(proto: tensor_pb2.TensorProto) -> tuple[int, ...] | None:
 
 
 def from_proto(proto: tensor_pb2.TensorProto) -> np.ndarray:
-    """numpy array of a TensorProto; ValueError when its values do not fill its shape."""
+    """numpy array of a TensorProto; ValueError unless its values fill its declared shape exactly."""
     shape = shape_of(proto)
     if shape is None:
         raise ValueError("tensor has unknown rank")
+    if any(n < 0 for n in shape):
+        raise ValueError(f"shape {list(shape)} has a negative dimension")
+    count = math.prod(shape)
+    dtype, field = _DTYPES.get(proto.dtype, (None, None))
+    if dtype is None:
+        raise ValueError(f"unsupported dtype {dtype_name(proto.dtype)}")
     if proto.dtype == types_pb2.DT_STRING:
-        values = list(proto.string_val)
-        if len(values) != int(np.prod(shape, dtype=np.int64)):
-            raise ValueError(f"{len(values)} strings do not fill shape {list(shape)}")
-        out = np.empty(len(values), dtype=object)
-        out[:] = values
+        values = proto.string_val
+        if len(values) != count:
+            raise ValueError(f"{len(values)} strings for shape {list(shape)} ({count} values)")
+        out = np.empty(count, dtype=object)
+        out[:] = list(values)
         return out.reshape(shape)
-    if proto.tensor_content:
-        dtype = tf.dtypes.as_dtype(proto.dtype).as_numpy_dtype
-        flat = np.frombuffer(proto.tensor_content, dtype=dtype)
-        if flat.size != int(np.prod(shape, dtype=np.int64)):
-            raise ValueError(f"{flat.size} values do not fill shape {list(shape)}")
-        return flat.reshape(shape)
+    content = proto.tensor_content
+    if content:
+        if len(content) != count * dtype.itemsize:
+            raise ValueError(
+                f"{len(content)} bytes of tensor_content for shape {list(shape)} "
+                f"({count} values of {dtype.itemsize} bytes)"
+            )
+        return np.frombuffer(content, dtype=dtype.newbyteorder("<")).reshape(shape)
+    values = getattr(proto, field)
+    if len(values) != count:
+        raise ValueError(f"{len(values)} values in {field} for shape {list(shape)} ({count} values)")
+    if proto.dtype == types_pb2.DT_HALF:  # half_val holds the float16 bit patterns
+        return np.array(values, dtype=np.uint16).view(np.float16).reshape(shape)
     try:
-        return tf.make_ndarray(proto)  # float_val / int_val / ... encodings
-    except Exception as err:  # noqa: BLE001  (TF raises several types for malformed protos)
-        raise ValueError(str(err)) from err
+        return np.array(values, dtype=dtype).reshape(shape)
+    except OverflowError as err:
+        raise ValueError(f"{field}: {err}") from None

@@ -22,7 +22,7 @@ from tensorflow_serving.apis import (
 
 from brainresnet_tf.models.saving import ModelMeta
 from brainresnet_tf.serve.export import export_serving
-from brainresnet_tf.serve.server import Batcher, BatchingOptions, ServingServer
+from brainresnet_tf.serve.server import Batcher, BatchingOptions, Limits, ServingServer
 from tests.toy_data import SERVING_LENGTH, onehot, random_dna
 from tests.toy_models import SERVING_PROFILES, keras_strand_avg, serving_model
 
@@ -220,6 +220,36 @@ BAD = {
         "INVALID_ARGUMENT",
         "same number of rows",
     ),
+    "declared shape, no values": (
+        lambda: _shape_only(predict_request({"sequence": np.zeros((1, L, 4), np.float32)}), [3000, L, 4]),
+        "INVALID_ARGUMENT",
+        "0 values in float_val for shape [3000, 120, 4]",
+    ),
+    "too few values": (
+        lambda: _shape_only(predict_request({"sequence": np.zeros((1, L, 4), np.float32)}), [2, L, 4], 5),
+        "INVALID_ARGUMENT",
+        "5 values in float_val for shape [2, 120, 4] (960 values)",
+    ),
+    "short tensor_content": (
+        lambda: _truncate_content(predict_request({"sequence": np.zeros((2, L, 4), np.float32)})),
+        "INVALID_ARGUMENT",
+        "bytes of tensor_content for shape [2, 120, 4]",
+    ),
+    "too many rows": (
+        lambda: _shape_only(predict_request({"sequence": np.zeros((1, L, 4), np.float32)}), [50000, L, 4]),
+        "INVALID_ARGUMENT",
+        "50000 rows; this server takes at most 4096 per request",
+    ),
+    "negative dimension": (
+        lambda: _shape_only(predict_request({"sequence": np.zeros((1, L, 4), np.float32)}), [-5, L, 4]),
+        "INVALID_ARGUMENT",
+        "negative dimension",
+    ),
+    "strings do not fill": (
+        lambda: _shape_only(predict_request({"dna": np.array([b"A" * L])}, "predict_dna"), [3000], 1),
+        "INVALID_ARGUMENT",
+        "1 strings for shape [3000]",
+    ),
     "indel alleles, not windows": (
         lambda: predict_request(
             {"ref": np.array([b"A" * L]), "alt": np.array([b"A" * (L - 3)])}, "variant_effect"
@@ -233,6 +263,26 @@ BAD = {
         "outputs of signature serving_default are {probabilities}",
     ),
 }
+
+
+def _shape_only(request, shape, n_values=0):
+    """The request's first input redeclared with ``shape`` and only ``n_values`` values."""
+    tensor = next(iter(request.inputs.values()))
+    del tensor.tensor_shape.dim[:]
+    for n in shape:
+        tensor.tensor_shape.dim.add(size=n)
+    if tensor.string_val:
+        del tensor.string_val[n_values:]
+    else:
+        tensor.tensor_content = b""
+        tensor.float_val.extend([0.5] * n_values)
+    return request
+
+
+def _truncate_content(request):
+    tensor = request.inputs["sequence"]
+    tensor.tensor_content = tensor.tensor_content[:-4]
+    return request
 
 
 def _with_version(request, version):
@@ -326,5 +376,64 @@ def test_new_version_is_picked_up(exported, tmp_path):
             assert "failed to load" in broken.status.error_message
             response = predictions.Predict(predict_request({"sequence": x}), timeout=30)
             assert response.model_spec.version.value == 2
+    finally:
+        srv.stop(grace=0)
+
+
+def test_message_size_limit(exported):
+    """A message over --max-message-mb is refused by gRPC itself (RESOURCE_EXHAUSTED)."""
+    srv = ServingServer(exported[2], "tiny", port=0, limits=Limits(max_rows=8, max_message_bytes=32 << 10))
+    srv.start()
+    try:
+        with grpc.insecure_channel(srv.address) as channel:
+            predictions = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+            ok = predict_request({"sequence": np.zeros((8, L, 4), np.float32)})  # 15 kB
+            assert predictions.Predict(ok, timeout=30).outputs["probabilities"].tensor_shape.dim[0].size == 8
+            for request, code in (
+                (predict_request({"sequence": np.zeros((9, L, 4), np.float32)}), "INVALID_ARGUMENT"),
+                (predict_request({"dna": np.array([b"A" * 40_000])}, "predict_dna"), "RESOURCE_EXHAUSTED"),
+            ):
+                with pytest.raises(grpc.RpcError) as info:
+                    predictions.Predict(request, timeout=30)
+                assert info.value.code().name == code
+    finally:
+        srv.stop(grace=0)
+
+
+def test_failed_version_is_retried_when_its_files_change(exported, tmp_path):
+    """A version whose copy was incomplete at the first load deploys once the copy completes."""
+    base = tmp_path / "tiny"
+    shutil.copytree(exported[2], base)
+    srv = ServingServer(base, "tiny", port=0, poll_seconds=0.1)
+    srv.start()
+    try:
+        partial = base / "2"
+        shutil.copytree(exported[2] / "1", partial)  # the copy is still writing the weights:
+        (data,) = (exported[2] / "1" / "variables").glob("variables.data-*")
+        (partial / "variables" / data.name).write_bytes(data.read_bytes()[: data.stat().st_size // 2])
+
+        def state(version):
+            return srv.manager.version_states().get(version, (None, ""))
+
+        deadline = time.monotonic() + 30
+        while state(2)[0] != get_model_status_pb2.ModelVersionStatus.END and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert state(2)[0] == get_model_status_pb2.ModelVersionStatus.END and "failed to load" in state(2)[1]
+        assert srv.manager.current.version == 1
+        time.sleep(0.5)  # several polls: an unchanged broken version is not reloaded
+        assert state(2)[0] == get_model_status_pb2.ModelVersionStatus.END
+        # the copy completes: only a file inside variables/ changes (the version folder's own
+        # mtime does not), as when a copy tool fills files in place
+        (partial / "variables" / data.name).write_bytes(data.read_bytes())
+        deadline = time.monotonic() + 30
+        while srv.manager.current.version != 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert srv.manager.current.version == 2
+        assert state(2) == (get_model_status_pb2.ModelVersionStatus.AVAILABLE, "")
+        with grpc.insecure_channel(srv.address) as channel:
+            response = prediction_service_pb2_grpc.PredictionServiceStub(channel).Predict(
+                predict_request({"sequence": np.zeros((1, L, 4), np.float32)}), timeout=30
+            )
+        assert response.model_spec.version.value == 2
     finally:
         srv.stop(grace=0)
