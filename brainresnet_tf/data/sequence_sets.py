@@ -131,7 +131,7 @@ def _read_table(path: Path) -> LabelledSequences:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(
-                f"{path}:{i + 2}: label {col!r} of record {names[i]!r} is {df[col].iloc[i]!r}; "
+                f"{path}:{i + 2}: label {col!r} of record {names[i]!r} is '{df[col].iloc[i]}'; "
                 "expected 0 or 1"
             )
         labels[:, j] = values
@@ -166,6 +166,27 @@ class SequenceGenome:
     def offset(self, chrom: str) -> int:
         return self._offset[self.resolve(chrom)]
 
+    def codes_at(self, chroms: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
+        """Codes (n, length) of windows on the sequences; N outside each sequence."""
+        from brainresnet_tf.io.genome import gather_windows
+
+        off = np.array([self._offset[c] for c in np.asarray(chroms).tolist()], np.int64)
+        size = np.array([self.chrom_sizes[c] for c in np.asarray(chroms).tolist()], np.int64)
+        return gather_windows(self.codes, off + np.asarray(starts, np.int64), length, off, off + size)
+
+    @classmethod
+    def from_fasta(cls, path: str | os.PathLike) -> SequenceGenome:
+        """Every record of a FASTA (validated: ACGTN, non-empty, unique names)."""
+        records = read_fasta_records(path)
+        _check_records(Path(path), records)
+        return cls([n for n, _ in records], [s for _, s in records], str(path))
+
+    def centred_windows(self, length: int):
+        """chrom (the record), start, end, name of a ``length`` window centred on each record."""
+        names = list(self.chrom_sizes)
+        starts = np.array([self.chrom_sizes[n] // 2 - length // 2 for n in names], np.int64)
+        return pd.DataFrame({"chrom": names, "start": starts, "end": starts + length, "name": names})
+
 
 def build_sequence_set(
     spec: SequenceSpec, jitter: int = 0, where: str = "config"
@@ -182,19 +203,17 @@ def build_sequence_set(
             raise InputError(f"{where}: sequences.{split} has profiles {part.profiles}, train has {profiles}")
     split_of = {name: np.full(len(part.names), SPLITS.index(name), np.uint8) for name, part in parts.items()}
     rng = np.random.default_rng([spec.seed, 4242])
-    for split, fraction in (("test", spec.test_fraction), ("valid", spec.valid_fraction)):
-        if split not in parts and fraction > 0:
-            codes = split_of["train"]
-            pool = np.flatnonzero(codes == 0)
-            labels = parts["train"].labels[pool]
-            key = (
-                (labels @ (2.0 ** np.arange(labels.shape[1]))) if len(pool) else np.zeros(0)
-            )  # label pattern
-            chosen = []
-            for value in np.unique(key):  # stratified by label pattern
-                members = pool[key == value]
-                chosen.append(rng.permutation(members)[: int(round(fraction * len(members)))])
-            codes[np.concatenate(chosen)] = SPLITS.index(split)
+    train_labels = parts["train"].labels
+    pattern = train_labels @ (2.0 ** np.arange(train_labels.shape[1]))  # stratify by label pattern
+    for value in np.unique(pattern):
+        group = rng.permutation(np.flatnonzero(pattern == value))
+        taken = 0
+        for split, fraction in (("test", spec.test_fraction), ("valid", spec.valid_fraction)):
+            if split in parts or fraction <= 0:
+                continue
+            n = int(round(fraction * len(group)))  # a fraction of the training sequences given
+            split_of["train"][group[taken : taken + n]] = SPLITS.index(split)
+            taken += n
     names, seqs, labels, split = [], [], [], []
     for name, part in parts.items():
         names += [f"{name}:{n}" for n in part.names]

@@ -126,7 +126,14 @@ def build_for_config(config: Config, table: WindowTable, arch: str) -> keras.Mod
     if mode not in MODES:
         raise InputError(f"transfer.mode {mode!r} is not one of {', '.join(MODES)}")
     if mode == "none" or arch != "resnet":
-        model = build_model(arch, table.context, len(table.profiles), spec, config.windows.target)
+        try:
+            model = build_model(arch, table.context, len(table.profiles), spec, config.windows.target)
+        except ValueError as err:  # Keras: a layer's output would be empty
+            raise InputError(
+                f"{config.source or 'config'}: model.{arch} does not fit {table.context} bp inputs "
+                f"({str(err).splitlines()[0][:120]}); use fewer/smaller pooling or convolutions in model.{arch}, "
+                "or longer windows (windows.context, sequences.length)"
+            ) from None
         compile_model(model, config, table)
         return model
     if config.transfer.extractor is None:

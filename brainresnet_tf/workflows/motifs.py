@@ -35,6 +35,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
         help="BED/narrowPeak files; windows centred on each region (with --top-k: the candidates)",
     )
     p.add_argument(
+        "--fasta",
+        help="explain sequences instead of genome regions (each centred in the model's "
+        "window; with --top-k: the candidates)",
+    )
+    p.add_argument(
         "--top-k",
         type=positive_int,
         help="explain the k windows the model scores highest for "
@@ -70,7 +75,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run the motifs pipeline."""
-    check_output(args.out, {"--model": args.model, "--genome": args.genome}, folder=True)
+    check_output(
+        args.out, {"--model": args.model, "--genome": args.genome, "--fasta": args.fasta}, folder=True
+    )
     run_motifs(
         args.model,
         args.out,
@@ -78,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         genome=args.genome,
         regions=args.regions,
         top_k=args.top_k,
+        fasta=args.fasta,
         contrast=args.contrast,
         method=args.method,
         steps=args.steps,
@@ -108,6 +116,7 @@ def run_motifs(
     genome: str | os.PathLike | None = None,
     regions: list[str] | None = None,
     top_k: int | None = None,
+    fasta: str | os.PathLike | None = None,
     contrast: str | None = None,
     method: str = "ig",
     steps: int = 20,
@@ -123,6 +132,7 @@ def run_motifs(
     min_auroc: float = 0.6,
 ) -> dict:
     """Run the whole motifs pipeline; returns the summary written to summary.json."""
+    from brainresnet_tf.data.sequence_sets import SequenceGenome
     from brainresnet_tf.inference.attribution import (
         attribute,
         contributions,
@@ -163,15 +173,17 @@ def run_motifs(
 
     quiet = not progress
     progress = bars(progress)  # bars only on a terminal; the [motifs] lines print either way
-    if not regions and not top_k:
-        raise InputError("give --regions (BED files) and/or --top-k N")
+    if not regions and not top_k and not fasta:
+        raise InputError("give --regions (BED files), --fasta (sequences) and/or --top-k N")
+    if fasta and (regions or genome or bigwig):
+        raise InputError("--fasta explains sequences: give it without --regions, --genome or --bigwig")
     t_start = time.time()
     model, meta = load_model(model_path)
     target = make_target(model, meta.profiles, task, contrast, scale)
     task_name = meta.profiles[target.task]
     contrast_name = meta.profiles[target.contrast] if target.contrast is not None else None
-    genome_file = genome_path_for(genome, meta)
-    g = Genome(genome_file)
+    genome_file = Path(fasta) if fasta else genome_path_for(genome, meta)
+    g = SequenceGenome.from_fasta(fasta) if fasta else Genome(genome_file)
     truth_dir = find_truth(genome_file, truth)
     explained = [task_name] + ([contrast_name] if contrast_name else [])
     model_quality = model_test_auroc(model_path, meta.extra, meta.arch, explained)
@@ -193,12 +205,15 @@ def run_motifs(
 
     # 1. windows
     if top_k:
-        cands = windows_from_beds(regions, g, length) if regions else genome_bins(g, length)
+        if fasta:
+            cands = g.centred_windows(length)
+        else:
+            cands = windows_from_beds(regions, g, length) if regions else genome_bins(g, length)
         _log(f"scoring {len(cands)} candidate windows for the top {top_k}", quiet)
         scores = score_windows(model, g, cands, length, batch_size, progress)
         windows = pick_top_k(cands, scores, top_k, target.task, target.contrast)
     else:
-        windows = windows_from_beds(regions, g, length)
+        windows = g.centred_windows(length) if fasta else windows_from_beds(regions, g, length)
     write_table(windows, out / "regions.tsv")
 
     # 2. attributions

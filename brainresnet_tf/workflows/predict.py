@@ -18,6 +18,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--genome", help="FASTA (plain or bgzipped, indexed); default: the model's genome")
     p.add_argument("--regions", help="BED file; windows are centred on each region")
     p.add_argument(
+        "--fasta",
+        help="sequences instead of a genome: one row per record, each centred in the "
+        "model's window (N-padded, or cut to its middle)",
+    )
+    p.add_argument(
         "--genome-wide",
         action="store_true",
         help="predict every bin of the genome: one bigWig per profile in the --out folder "
@@ -35,7 +40,20 @@ def run(args: argparse.Namespace) -> int:
     from brainresnet_tf.errors import InputError
 
     progress = bars(not args.no_progress)
-    inputs = {"--regions": args.regions, "--genome": args.genome, "--model": args.model}
+    inputs = {
+        "--regions": args.regions,
+        "--genome": args.genome,
+        "--model": args.model,
+        "--fasta": args.fasta,
+    }
+    if args.fasta:
+        if args.regions or args.genome_wide or args.genome:
+            raise InputError(
+                "--fasta predicts sequences: give it without --regions, --genome or --genome-wide"
+            )
+        check_output(args.out, inputs)
+        run_predict_sequences(Path(args.model), Path(args.fasta), Path(args.out), args.batch_size)
+        return 0
     if args.genome_wide:
         if args.regions:
             raise InputError("--regions and --genome-wide: give one of them")
@@ -44,12 +62,38 @@ def run(args: argparse.Namespace) -> int:
         run_genome_wide(args.model, args.genome, args.out, chroms, args.batch_size, progress)
         return 0
     if not args.regions:
-        raise InputError("predict needs --regions BED (or --genome-wide for whole-genome tracks)")
+        raise InputError(
+            "predict needs --regions BED, --fasta sequences, or --genome-wide for whole-genome tracks"
+        )
     if args.chroms:
         raise InputError("--chroms goes with --genome-wide")
     check_output(args.out, inputs)
     run_predict(Path(args.model), args.genome, Path(args.regions), Path(args.out), args.batch_size, progress)
     return 0
+
+
+def run_predict_sequences(model_path: Path, fasta: Path, out: Path, batch_size: int = 256) -> int:
+    """One row per FASTA record (name, length, one column per profile); returns the rows."""
+    import numpy as np
+    import pandas as pd
+
+    from brainresnet_tf.data.sequence_sets import centred_codes
+    from brainresnet_tf.inference.predict import Predictor
+    from brainresnet_tf.io.sequences import read_fasta_records
+    from brainresnet_tf.io.tables import write_table
+    from brainresnet_tf.models.saving import load_model
+
+    records = read_fasta_records(fasta)
+    model, meta = load_model(model_path)
+    codes = centred_codes([s for _, s in records], meta.input_length)
+    predictor = Predictor(model)
+    preds = np.concatenate([predictor(codes[i : i + batch_size]) for i in range(0, len(codes), batch_size)])
+    table = pd.DataFrame({"name": [n for n, _ in records], "length": [len(s) for _, s in records]})
+    for i, name in enumerate(meta.profiles):
+        table[name] = preds[:, i]
+    write_table(table, out)
+    say(f"[predict] {len(table):,} sequences x {len(meta.profiles)} profiles -> {out}")
+    return len(table)
 
 
 def run_predict(
