@@ -258,6 +258,8 @@ class WindowTable:
         When the split holds regions of chromosomes rather than whole ones, says so.
         """
         rows = self.split_code == SPLITS.index(split)
+        if self.meta.get("source") == "sequence set":
+            return f"{split}: {int(rows.sum()):,} sequences"
         codes = list(dict.fromkeys(self.chrom_code[rows].tolist()))
         chroms = [self.chrom_names[c] for c in codes]
         shown = ", ".join(chroms[:4]) + (f" and {len(chroms) - 4} more" if len(chroms) > 4 else "")

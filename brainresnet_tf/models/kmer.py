@@ -13,6 +13,7 @@ and unproven; lsgkm is a C binary).
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -104,7 +105,9 @@ class KmerModel:
                     max_iter=self.spec.max_iter,
                 ),
             )
-            self.pipelines.append(model.fit(x[known], y))
+            with warnings.catch_warnings():  # scikit-learn 1.8+ announces API changes we do not use
+                warnings.simplefilter("ignore", FutureWarning)
+                self.pipelines.append(model.fit(x[known], y))
         return self
 
     def predict(self, codes: np.ndarray) -> np.ndarray:

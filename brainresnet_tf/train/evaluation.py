@@ -19,13 +19,13 @@ METRIC_COLUMNS = [
     "model",
     "profile",
     "split",
-    "negatives",
     "auroc",
     "auprc",
     "pearson",
     "spearman",
     "n_windows",
     "n_positive",
+    "negatives",  # appended (0.1 readers index the columns before it): which negatives the row uses
 ]
 
 

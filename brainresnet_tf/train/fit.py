@@ -131,8 +131,8 @@ def build_for_config(config: Config, table: WindowTable, arch: str) -> keras.Mod
         except ValueError as err:  # Keras: a layer's output would be empty
             raise InputError(
                 f"{config.source or 'config'}: model.{arch} does not fit {table.context} bp inputs "
-                f"({str(err).splitlines()[0][:120]}); use fewer/smaller pooling or convolutions in model.{arch}, "
-                "or longer windows (windows.context, sequences.length)"
+                f"({str(err).splitlines()[0][:120]}); use fewer/smaller pooling or convolutions in "
+                f"model.{arch}, or longer windows (windows.context, sequences.length)"
             ) from None
         compile_model(model, config, table)
         return model
@@ -176,7 +176,7 @@ class ValidationMetrics(keras.callbacks.Callback):
 
 
 class Checkpointer(keras.callbacks.Callback):
-    """Checkpoint every epoch, stop early on ``val_auprc``, write ``history.csv``.
+    """Checkpoint every epoch, stop early on ``val_auprc`` (ties: lower ``val_loss``), write ``history.csv``.
 
     All of it hangs off one ``state.json``, replaced atomically after its checkpoint folder is
     complete, so a kill at any instant leaves a consistent run to resume.
@@ -200,10 +200,23 @@ class Checkpointer(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
         value = logs.get(MONITOR, float("nan"))
+        loss = logs.get("val_loss", float("nan"))
         st = self.state
-        improved = st["best"] is None or (np.isfinite(value) and value > st["best"])
+        # ties (common on small validation sets, where AUPRC saturates) go to the lower loss
+        improved = st["best"] is None or (
+            np.isfinite(value)
+            and (
+                value > st["best"]
+                or (value == st["best"] and np.isfinite(loss) and loss < (st.get("best_loss") or np.inf))
+            )
+        )
         if improved:
-            st.update(best=float(value) if np.isfinite(value) else None, best_epoch=epoch + 1, wait=0)
+            st.update(
+                best=float(value) if np.isfinite(value) else None,
+                best_epoch=epoch + 1,
+                wait=0,
+                best_loss=float(loss) if np.isfinite(loss) else None,
+            )
         else:
             st["wait"] += 1
         st["epoch"] = epoch + 1

@@ -83,7 +83,7 @@ def test_predict_argument_errors_are_one_line(tiny_model, tmp_path):
             ("--genome-wide", "--regions", bed, "--out", tmp_path / "o"),
             "--regions and --genome-wide: give one",
         ),
-        (("--out", tmp_path / "o.tsv"), "predict needs --regions BED (or --genome-wide"),
+        (("--out", tmp_path / "o.tsv"), "predict needs --regions BED"),
         (("--regions", bed, "--out", bed), "is also the input --regions"),
         (("--regions", bed, "--out", tmp_path / "o.tsv", "--batch-size", "0"), "0 must be at least 1"),
         (("--genome-wide", "--out", bed), "is a file; expected a folder"),
