@@ -57,6 +57,7 @@ def config_for(data: Path, out: Path, seed: int, smoke: bool) -> Path:
     }
     if smoke:
         config["training"].update({"epochs": 2, "min_epochs": 1, "ensemble": 1})
+    out.parent.mkdir(parents=True, exist_ok=True)
     path = out.with_suffix(".yaml")
     path.write_text(yaml.safe_dump(config))
     return path
@@ -68,11 +69,14 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--work", type=Path, default=Path("/tmp/brainresnet_realdata"))
     ap.add_argument("--smoke", action="store_true", help="2 epochs, no ensembles: checks the script runs")
+    ap.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="config overrides (experiments)"
+    )
     args = ap.parse_args()
     if not args.data.exists():
         sys.exit(f"real data not found at {args.data}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from brainresnet_tf.train.config import load_config
+    from brainresnet_tf.train.config import load_config, parse_overrides
     from brainresnet_tf.workflows.train import run_train
 
     rows, walls = [], {}
@@ -80,7 +84,9 @@ def main() -> None:
         out = args.work / f"seed{seed}"
         t0 = time.perf_counter()
         metrics = run_train(
-            load_config(config_for(args.data, out, seed, args.smoke)), with_baseline=True, overwrite=True
+            load_config(config_for(args.data, out, seed, args.smoke), parse_overrides(args.set)),
+            with_baseline=True,
+            overwrite=True,
         )
         walls[seed] = round(time.perf_counter() - t0, 1)
         metrics = metrics[metrics["split"].isin(["test", "test-shuffled"])].assign(seed=seed)
@@ -91,6 +97,7 @@ def main() -> None:
         "seeds": sorted(walls),
         "wall_s_per_seed_all_models": walls,
         "smoke": args.smoke,
+        "overrides": args.set,
         "gkmsvm_anchor": gkmsvm_anchor(args.data),
         "models": {},
     }

@@ -65,6 +65,7 @@ class TrainingSpec:
     patience: int | None = None  # epochs without validation AUPRC gain before stopping (12 / 4)
     min_epochs: int | None = None  # never stop before this (10 / 5)
     ensemble: int | None = None  # members averaged, each from its own seed (3 / 1)
+    monitor: str = "auprc"  # validation metric that keeps the best epoch: auprc or auroc (ties: lower loss)
     jitter: int = 20  # random shift of each training window, bp either way, redrawn every epoch
     small_data: int = 5000  # fewer training windows than this take the small-data defaults above
     strategy: str = "auto"  # auto | default | mirrored | multi_worker (auto: multi_worker
@@ -146,6 +147,7 @@ def validate(config: Config, where: str = "config") -> None:
     choice("transfer.mode", config.transfer.mode, TRANSFER_MODES)
     choice("training.strategy", config.training.strategy, STRATEGIES)
     choice("training.loop", config.training.loop, LOOPS)
+    choice("training.monitor", config.training.monitor, ("auprc", "auroc"))
     choice("windows.target", config.windows.target, TARGETS)
     w, tr = config.windows, config.training
     for key, value in (

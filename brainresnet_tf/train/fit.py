@@ -182,8 +182,16 @@ class Checkpointer(keras.callbacks.Callback):
     complete, so a kill at any instant leaves a consistent run to resume.
     """
 
-    def __init__(self, out_dir: Path, patience: int, state: dict | None = None, min_epochs: int = 0):
+    def __init__(
+        self,
+        out_dir: Path,
+        patience: int,
+        state: dict | None = None,
+        min_epochs: int = 0,
+        monitor: str = MONITOR,
+    ):
         super().__init__()
+        self.monitor = monitor
         self.out_dir = out_dir
         self.ckpt_dir = out_dir / "checkpoints"
         self.patience = patience
@@ -199,7 +207,7 @@ class Checkpointer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
-        value = logs.get(MONITOR, float("nan"))
+        value = logs.get(self.monitor, logs.get(MONITOR, float("nan")))
         loss = logs.get("val_loss", float("nan"))
         st = self.state
         # ties (common on small validation sets, where AUPRC saturates) go to the lower loss
@@ -387,7 +395,7 @@ def _train_one(
     done = state is not None and (state["stopped"] or state["epoch"] >= tc.epochs)
     # non-chief workers write the same checkpoints to a throwaway folder (saving may need them all)
     write_dir = worker_dir(out_dir, tc.strategy)
-    checkpointer = Checkpointer(write_dir, tc.patience, state, tc.min_epochs)
+    checkpointer = Checkpointer(write_dir, tc.patience, state, tc.min_epochs, f"val_{tc.monitor}")
     if not done and custom_loop:
         validation = ValidationMetrics(valid_src, tc.batch_size, config.windows.target)
         all_callbacks = [ReseedDropout(tc.seed), validation, checkpointer, *(callbacks or [])]

@@ -498,6 +498,7 @@ def validate_variants(
         joined["obs_log_ratio"].to_numpy(float),
         joined["significant"].to_numpy(bool),
         out / "scatter.png",
+        f"predicted by {profile or 'each variant' + chr(39) + 's max_abs_profile'}; "
         f"significant: Spearman {sp['rho']:.2f} (n={sp['n']})",
     )
     return summary

@@ -97,6 +97,8 @@ def scan_motifs(motifs_dir: str | None, jaspar: list[str] | None, include_unname
     if jaspar:
         motifs += motifs_from_jaspar(jaspar, jaspar_core_vertebrates(release))
     if not motifs:
+        if include_unnamed:
+            raise InputError(f"{motifs_dir}: the motifs run found no patterns to scan; give --jaspar NAME")
         raise InputError(
             f"{motifs_dir}: no named pattern to scan (all failed the quality gates or had no "
             "JASPAR match); add --include-unnamed or --jaspar NAME"

@@ -1,0 +1,197 @@
+"""Every command the README shows runs, at tiny scale, in a scratch copy of the repository's
+layout (tests/readme_commands.py says how each is shrunk); a README command that breaks fails CI."""
+
+import gzip
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from tests.readme_commands import COMMANDS, NOT_RUN, TINY_TRAINING
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_commands(text: str) -> list[str]:
+    """Commands of the README's bash blocks (continuations joined, comments and prompts dropped,
+    ``a && b`` split) and its inline ``python benchmarks/...`` commands."""
+    out = []
+    for block in re.findall(r"```(?:bash|sh)\n(.*?)```", text, re.S):
+        for line in re.sub(r"\\\n\s*", " ", block).splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            line = re.split(r"\s+#\s", line)[0]
+            out += [" ".join(part.split()) for part in line.split("&&") if part.strip()]
+    out += [" ".join(c.split()) for c in re.findall(r"`((?:nice -n \d+ )?python benchmarks/[^`]*)`", text)]
+    return list(dict.fromkeys(out))
+
+
+def test_every_readme_command_has_a_tiny_version():
+    shown = readme_commands((ROOT / "README.md").read_text())
+    assert shown, "no commands found in the README"
+    missing = [c for c in shown if c not in COMMANDS and c not in NOT_RUN]
+    assert missing == [], "add these README commands to tests/readme_commands.py"
+    stale = [c for c in COMMANDS if c not in shown]
+    assert stale == [], "these tests/readme_commands.py entries are no longer in the README"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _gzip(src: Path, dest: Path) -> None:
+    dest.write_bytes(gzip.compress(src.read_bytes()))
+
+
+def _after_demo(work: Path) -> None:
+    """The README's placeholder files, made from the tiny demo's."""
+    demo = work / "runs" / "demo"
+    genome, peaks = demo / "data" / "genome.fa", demo / "data" / "peaks"
+    for name in ("hg38.fa", "genome.fa"):
+        shutil.copy(genome, work / name)
+    data = work / "configs" / "data"
+    data.mkdir(exist_ok=True)
+    shutil.copy(genome, data / "hg38.fa")
+    _gzip(peaks / "iPSC_neuron_ATAC.narrowPeak", data / "iPSC_neuron_ATAC.narrowPeak.gz")
+    _gzip(peaks / "NPC_ATAC.narrowPeak", data / "NPC_ATAC.narrowPeak.gz")
+    _gzip(peaks / "fetal_brain_ATAC.narrowPeak", data / "ENCFF000XXX.bed.gz")
+    shutil.copy(next((demo / "data").rglob("iPSC_neuron_ATAC.bw")), data / "iPSC_neuron_ATAC.bw")
+    shutil.copy(peaks / "iPSC_neuron_ATAC.narrowPeak", work / "peaks.bed")
+    lines = (peaks / "iPSC_neuron_ATAC.narrowPeak").read_text().splitlines()
+    (work / "loci.bed").write_text("\n".join(lines[:20]) + "\n")
+    for folder in (work / "runs" / "x", work):
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("model.keras", "model.json"):
+            shutil.copy(demo / name, folder / name)
+    vcf = demo / "variants" / "demo.vcf"
+    _gzip(vcf, work / "asoc.vcf.gz")
+    records = [r.split("\t") for r in vcf.read_text().splitlines() if not r.startswith("#")]
+    (work / "snps.bed").write_text(
+        "".join(
+            f"{c}\t{int(p) - 1}\t{int(p) - 1 + len(ref)}\t{ref}\t{alt}\t{i}\n"
+            for c, p, i, ref, alt, *_ in records
+        )
+    )
+    shutil.copy(demo / "variants" / "observed.tsv", work / "allelic_counts.tsv")
+    gnomad = "".join(
+        (line.replace("\tAF=", "\tAF_nfe=").replace(";AF=", ";AF_nfe=") if not line.startswith("#") else line)
+        + "\n"
+        for line in vcf.read_text().splitlines()
+    )
+    (work / "gnomad.genomes.sites.vcf.bgz").write_bytes(gzip.compress(gnomad.encode()))
+    for name in ("gerp_conservation_scores.homo_sapiens.GRCh38.bw", "hg38.phyloP100way.bw"):
+        shutil.copy(demo / "data" / "conservation.bw", work / name)
+    shutil.copy(demo / "variants" / "element_loci.tsv", work / "credible_sets.tsv")
+    # labelled sequence sets for configs/sequences_example.yaml: a planted MARE in the positives
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 150), ("test", 40)):
+        for label in ("positives", "negatives"):
+            seqs = []
+            for _ in range(n):
+                s = list(rng.choice(list("ACGT"), 120))
+                if label == "positives":
+                    s[50:61] = "TGCTGAGTCAT"
+                seqs.append("".join(s))
+            (data / f"{split}.{label}.fa").write_text(
+                "".join(f">{split}{label}{i}\n{s}\n" for i, s in enumerate(seqs))
+            )
+    shutil.copy(data / "test.positives.fa", work / "candidates.fa")
+
+
+def _before_validate(work: Path) -> None:
+    """validate-variants compares with two other scores: add them to the scores table."""
+    scores = pd.read_csv(work / "scores.tsv", sep="\t")
+    rng = np.random.default_rng(0)
+    scores["other_model_score"] = rng.normal(size=len(scores))
+    scores["cadd"] = rng.normal(size=len(scores))
+    scores.to_csv(work / "scores.tsv", sep="\t", index=False)
+
+
+def _after_transfer_demo(work: Path) -> None:
+    """The shipped compendium config names 50 cell types; the tiny transfer demo writes 6."""
+    path = work / "configs" / "pretrain_compendium.yaml"
+    config = yaml.safe_load(path.read_text())
+    config["profiles"] = [p for p in config["profiles"] if (path.parent / p["peaks"]).exists()]
+    assert config["profiles"], "the tiny transfer demo wrote no compendium peaks"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+HOOKS = {  # run after (or before, for validate-variants) the README command named
+    "brainresnet demo --out runs/demo": ("after", _after_demo),
+    "brainresnet demo-transfer --out runs/transfer_demo": ("after", _after_transfer_demo),
+}
+
+
+def _wait_for(port: int, proc: subprocess.Popen, seconds: float = 180) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        assert proc.poll() is None, "the server stopped"
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+@pytest.mark.subprocess
+def test_readme_commands_run_at_tiny_scale(tmp_path):
+    work = tmp_path / "repo"
+    work.mkdir()
+    shutil.copytree(ROOT / "configs", work / "configs")
+    env = {**os.environ, "HOME": str(work / "home"), "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    (work / "home").mkdir()
+    values = {
+        "root": str(ROOT),
+        "grpc": str(_free_port()),
+        "rest": str(_free_port()),
+        "dna": "ACGT" * 100,
+        "tiny": TINY_TRAINING,
+    }
+    background = []
+    try:
+        for readme, command in COMMANDS.items():
+            if readme.startswith("brainresnet validate-variants"):
+                _before_validate(work)
+            line = command
+            for key, value in values.items():
+                line = line.replace("{" + key + "}", value)
+            if line.startswith("&"):
+                proc = subprocess.Popen(
+                    line[1:],
+                    shell=True,
+                    cwd=work,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    start_new_session=True,
+                )
+                background.append(proc)
+                _wait_for(int(values["grpc"]), proc)
+                _wait_for(int(values["rest"]), proc)
+                continue
+            t0 = time.time()
+            done = subprocess.run(
+                line, shell=True, cwd=work, env=env, capture_output=True, text=True, timeout=900
+            )
+            assert done.returncode == 0, (
+                f"README command failed ({time.time() - t0:.0f} s): {readme}\nran: {line}\n"
+                f"{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+            )
+            when, hook = HOOKS.get(readme, (None, None))
+            if when == "after":
+                hook(work)
+    finally:
+        for proc in background:
+            os.killpg(proc.pid, 15)
+            proc.wait(timeout=30)
