@@ -3,7 +3,8 @@
 :class:`VariantReader` streams a text file (plain, gzip or bgzip) line by line; a subclass only
 turns a line into a record (:mod:`brainresnet_tf.io.vcf` for VCF, :mod:`brainresnet_tf.io.allele_tables`
 for BED-like and TSV tables); every check, count and skip lives here, once. One row per ALT
-allele (multi-allelic records are split first); :func:`open_variants` picks the reader.
+allele (multi-allelic records are split first); :func:`brainresnet_tf.io.variant_files.open_variants`
+picks the reader.
 
 What is not scored is never silently dropped: every skipped allele is counted by reason
 (:class:`VariantStats`) and handed to ``on_skip`` with its file and line.
@@ -46,7 +47,6 @@ from brainresnet_tf.errors import InputError, input_error
 from brainresnet_tf.io.genome import Genome
 
 ID_COLUMNS = ["CHROM", "POS", "ID", "REF", "ALT"]
-FORMATS = ("vcf", "bed", "tsv")
 VARIANT_TYPES = ("snv", "mnv", "ins", "del", "delins")
 DEFAULT_MAX_INDEL = 50
 SKIP_REASONS = (
@@ -435,55 +435,3 @@ class VariantReader:
             self.stats.scored += 1
             self.stats.scored_types[kind] += 1
             yield Variant(chrom, name, npos0 + 1, vid, r, a, lineno, kind)
-
-
-def detect_format(path: str | os.PathLike) -> str:
-    """``vcf``, ``bed`` or ``tsv``, from the suffix (``.gz``/``.bgz`` ignored), else the content."""
-    path = Path(path)
-    name = path.name.lower()
-    for suffix in (".gz", ".bgz"):
-        name = name.removesuffix(suffix)
-    if name.endswith(".vcf"):
-        return "vcf"
-    if name.endswith(".bed"):
-        return "bed"
-    if name.endswith((".tsv", ".txt", ".csv")):
-        return "tsv"
-    try:
-        raw, stream = _open_bytes(path, "variant file")
-    except InputError:
-        return "vcf"  # the reader reports the problem
-    try:
-        head = stream.read(4096).decode("utf-8", errors="replace")
-    except (OSError, EOFError, zlib.error):
-        head = ""
-    finally:
-        raw.close()
-    first = next((ln for ln in head.splitlines() if ln.strip()), "")
-    if first.startswith("##fileformat=VCF") or first.upper().startswith("#CHROM\tPOS"):
-        return "vcf"
-    fields = [f.strip().lower() for f in first.lstrip("#").split("\t")]
-    if "pos" in fields or "position" in fields:
-        return "tsv"
-    return "bed" if len(fields) >= 5 else "vcf"
-
-
-def open_variants(
-    path: str | os.PathLike,
-    genome: Genome,
-    strict: bool = False,
-    region: Region | str | None = None,
-    on_skip: SkipCallback | None = None,
-    max_indel: int = DEFAULT_MAX_INDEL,
-    format: str | None = None,
-) -> VariantReader:
-    """The reader for ``path``: VCF, BED-like or TSV table (``format``, or detected)."""
-    from brainresnet_tf.io.allele_tables import VariantTableReader
-    from brainresnet_tf.io.vcf import VcfReader
-
-    fmt = format or detect_format(path)
-    if fmt not in FORMATS:
-        raise InputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    if fmt == "vcf":
-        return VcfReader(path, genome, strict, region, on_skip, max_indel)
-    return VariantTableReader(path, genome, strict, region, on_skip, max_indel, fmt)

@@ -30,7 +30,7 @@ import orjson
 from aiohttp import web
 from google.protobuf import json_format
 
-from brainresnet_tf.serve.server import (
+from brainresnet_tf.serve.servables import (
     ModelManager,
     Servable,
     ServingError,

@@ -38,6 +38,7 @@ from brainresnet_tf.inference.predict import Predictor, prefetch
 from brainresnet_tf.io.atomic import atomic_open, write_json
 from brainresnet_tf.io.genome import N_CODE, Genome, encode, reverse_complement_codes
 from brainresnet_tf.io.tables import TableWriter
+from brainresnet_tf.io.variant_files import open_variants
 from brainresnet_tf.io.variants import (
     DEFAULT_MAX_INDEL,
     ID_COLUMNS,
@@ -45,7 +46,6 @@ from brainresnet_tf.io.variants import (
     Variant,
     VariantReader,
     VariantStats,
-    open_variants,
 )
 from brainresnet_tf.models.saving import ModelMeta
 

@@ -7,7 +7,7 @@ import pytest
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.allele_tables import VariantTableReader
 from brainresnet_tf.io.genome import Genome
-from brainresnet_tf.io.variants import open_variants
+from brainresnet_tf.io.variant_files import open_variants
 from brainresnet_tf.io.vcf import read_vcf
 from tests.toy_data import write_fasta, write_text, write_vcf
 

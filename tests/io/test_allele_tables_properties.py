@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.genome import Genome
-from brainresnet_tf.io.variants import open_variants
+from brainresnet_tf.io.variant_files import open_variants
 from tests.toy_data import check_read_variants, fresh_file, write_fasta
 
 rng = np.random.default_rng(12)

@@ -5,10 +5,9 @@ import pytest
 
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.genome import Genome
+from brainresnet_tf.io.variant_files import detect_format, open_variants
 from brainresnet_tf.io.variants import (
-    detect_format,
     left_normalize,
-    open_variants,
     trim_alleles,
     variant_kind,
 )

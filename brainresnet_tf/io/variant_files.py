@@ -1,0 +1,70 @@
+"""Which reader a variant file needs (VCF, BED-like or TSV table), detected or given, and opening it."""
+
+from __future__ import annotations
+
+import os
+import zlib
+from pathlib import Path
+
+from brainresnet_tf.errors import InputError
+from brainresnet_tf.io.allele_tables import VariantTableReader
+from brainresnet_tf.io.genome import Genome
+from brainresnet_tf.io.variants import (
+    DEFAULT_MAX_INDEL,
+    Region,
+    SkipCallback,
+    VariantReader,
+    _open_bytes,
+)
+from brainresnet_tf.io.vcf import VcfReader
+
+FORMATS = ("vcf", "bed", "tsv")
+
+
+def detect_format(path: str | os.PathLike) -> str:
+    """``vcf``, ``bed`` or ``tsv``, from the suffix (``.gz``/``.bgz`` ignored), else the content."""
+    path = Path(path)
+    name = path.name.lower()
+    for suffix in (".gz", ".bgz"):
+        name = name.removesuffix(suffix)
+    if name.endswith(".vcf"):
+        return "vcf"
+    if name.endswith(".bed"):
+        return "bed"
+    if name.endswith((".tsv", ".txt", ".csv")):
+        return "tsv"
+    try:
+        raw, stream = _open_bytes(path, "variant file")
+    except InputError:
+        return "vcf"  # the reader reports the problem
+    try:
+        head = stream.read(4096).decode("utf-8", errors="replace")
+    except (OSError, EOFError, zlib.error):
+        head = ""
+    finally:
+        raw.close()
+    first = next((ln for ln in head.splitlines() if ln.strip()), "")
+    if first.startswith("##fileformat=VCF") or first.upper().startswith("#CHROM\tPOS"):
+        return "vcf"
+    fields = [f.strip().lower() for f in first.lstrip("#").split("\t")]
+    if "pos" in fields or "position" in fields:
+        return "tsv"
+    return "bed" if len(fields) >= 5 else "vcf"
+
+
+def open_variants(
+    path: str | os.PathLike,
+    genome: Genome,
+    strict: bool = False,
+    region: Region | str | None = None,
+    on_skip: SkipCallback | None = None,
+    max_indel: int = DEFAULT_MAX_INDEL,
+    format: str | None = None,
+) -> VariantReader:
+    """The reader for ``path``: VCF, BED-like or TSV table (``format``, or detected)."""
+    fmt = format or detect_format(path)
+    if fmt not in FORMATS:
+        raise InputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    if fmt == "vcf":
+        return VcfReader(path, genome, strict, region, on_skip, max_indel)
+    return VariantTableReader(path, genome, strict, region, on_skip, max_indel, fmt)
