@@ -51,7 +51,15 @@ setup(
         "orjson>=3.8",  # fast JSON for REST bodies (numpy arrays written directly)
     ],
     extras_require={
-        "dev": ["pytest>=7", "pyarrow>=12", "hypothesis>=6.100", "ruff>=0.6", "import-linter>=2.1", *KIPOI],
+        "dev": [
+            "pytest>=7",
+            "pytest-xdist>=3.5",
+            "pyarrow>=12",
+            "hypothesis>=6.100",
+            "ruff>=0.6",
+            "import-linter>=2.1",
+            *KIPOI,
+        ],
         "parquet": ["pyarrow>=12"],
         "kipoi": KIPOI,
     },

@@ -28,6 +28,11 @@ REAL_DATA = next(
 )
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``longest`` first (a stable sort keeps the rest in order)."""
+    items.sort(key=lambda item: item.get_closest_marker("longest") is None)
+
+
 @pytest.fixture
 def tiny_genome(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """chr1 (5 kb, soft-masked stretch and an N run) and chr2 (3 kb) of random sequence."""

@@ -113,7 +113,8 @@ COMMANDS: dict[str, str] = {
     "python benchmarks/constraint.py": "python {root}/benchmarks/constraint.py --variants 20000 --naive 500",
     "python benchmarks/attribution.py": "python {root}/benchmarks/attribution.py --sequences 8 --single-sequences 2 --step-sequences 1 --steps 2 "
     "--repeats 1",
-    "python benchmarks/design.py --model runs/demo/model.keras": "python {root}/benchmarks/design.py --model runs/demo/model.keras --sequences 2 --rounds 1",
+    "python benchmarks/design.py --model runs/demo/model.keras": "python {root}/benchmarks/design.py --model runs/demo/model.keras --sequences 2 --rounds 1 "
+    "--naive-sequences 0",
     "python benchmarks/serving.py --rounds 2": "python {root}/benchmarks/serving.py --rounds 1 --seconds 0.5 --n1 5 --n64 2 --rows 1 --clients 2",
     "python benchmarks/pipeline.py": "python {root}/benchmarks/pipeline.py --windows 2000 --naive-windows 50 --context 400 --profiles 2",
     "python benchmarks/training.py": "python {root}/benchmarks/training.py --models demo --context 400 --warmup 1 --steps 2 --rounds 1 "

@@ -145,6 +145,7 @@ def _wait_for(port: int, proc: subprocess.Popen, seconds: float = 180) -> None:
 
 
 @pytest.mark.subprocess
+@pytest.mark.longest
 def test_readme_commands_run_at_tiny_scale(tmp_path):
     work = tmp_path / "repo"
     work.mkdir()
@@ -159,6 +160,7 @@ def test_readme_commands_run_at_tiny_scale(tmp_path):
         "tiny": TINY_TRAINING,
     }
     background = []
+    seconds: dict[str, float] = {}  # printed slowest first (pytest -s, or -rA) to keep CI short
     try:
         for readme, command in COMMANDS.items():
             if readme.startswith("brainresnet validate-variants"):
@@ -184,8 +186,9 @@ def test_readme_commands_run_at_tiny_scale(tmp_path):
             done = subprocess.run(
                 line, shell=True, cwd=work, env=env, capture_output=True, text=True, timeout=900
             )
+            seconds[readme] = time.time() - t0
             assert done.returncode == 0, (
-                f"README command failed ({time.time() - t0:.0f} s): {readme}\nran: {line}\n"
+                f"README command failed ({seconds[readme]:.0f} s): {readme}\nran: {line}\n"
                 f"{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
             )
             when, hook = HOOKS.get(readme, (None, None))
@@ -195,3 +198,5 @@ def test_readme_commands_run_at_tiny_scale(tmp_path):
         for proc in background:
             os.killpg(proc.pid, 15)
             proc.wait(timeout=30)
+        for readme, took in sorted(seconds.items(), key=lambda kv: -kv[1]):
+            print(f"{took:7.1f} s  {readme[:100]}")

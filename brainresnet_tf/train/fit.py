@@ -232,8 +232,10 @@ class Checkpointer(keras.callbacks.Callback):
         if st["wait"] >= self.patience and epoch + 1 >= self.min_epochs:
             st["stopped"] = True
             self.model.stop_training = True
-        self._save_checkpoint(epoch + 1)
+        # history first: state.json is the commit marker, so whenever it exists history.csv holds
+        # at least its epochs (a resume rewrites history.csv from the state, dropping any extra row)
         write_history(self.out_dir / "history.csv", st["history"])
+        self._save_checkpoint(epoch + 1)
 
     def _save_checkpoint(self, epoch: int) -> None:
         self.ckpt_dir.mkdir(parents=True, exist_ok=True)
@@ -396,6 +398,8 @@ def _train_one(
     # non-chief workers write the same checkpoints to a throwaway folder (saving may need them all)
     write_dir = worker_dir(out_dir, tc.strategy)
     checkpointer = Checkpointer(write_dir, tc.patience, state, tc.min_epochs, f"val_{tc.monitor}")
+    if state is not None:  # a kill after history.csv but before state.json left one epoch too many
+        write_history(write_dir / "history.csv", state["history"])
     if not done and custom_loop:
         validation = ValidationMetrics(valid_src, tc.batch_size, config.windows.target)
         all_callbacks = [ReseedDropout(tc.seed), validation, checkpointer, *(callbacks or [])]

@@ -101,3 +101,14 @@ def test_design_benchmark_runs_at_tiny_scale():
     assert run.returncode == 0, run.stderr[-2000:]
     result = json.loads(run.stdout)
     assert result["same_moves_and_scores"] is True and result["speedup"] > 1
+    quick = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "design.py"), *args, "--naive-sequences", "0"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=300,
+    )
+    assert quick.returncode == 0, quick.stderr[-2000:]
+    batched_only = json.loads(quick.stdout)
+    assert batched_only["speedup"] is None and batched_only["naive_one_at_a_time"] is None
+    assert batched_only["batched"]["sequence_rounds_per_s"] > 0

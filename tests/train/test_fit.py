@@ -43,6 +43,8 @@ def test_resume_continues_from_checkpoint(tiny_run):
     first = pd.read_csv(out / "history.csv")
     ckpt_model = keras.models.load_model(out / "checkpoints" / "epoch-0001" / "model.keras")  # no model.json
     ckpt_weights = [w.copy() for w in ckpt_model.get_weights()]
+    # a kill after history.csv was written but before state.json was replaced leaves an extra row
+    pd.concat([first, first.assign(epoch=2)]).to_csv(out / "history.csv", index=False)
 
     config3 = load_config(tiny_run, {"training.epochs": 3})
     seen = {}
@@ -50,8 +52,10 @@ def test_resume_continues_from_checkpoint(tiny_run):
     class Spy(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
             seen["weights"] = [w.copy() for w in self.model.get_weights()]
+            seen["history"] = pd.read_csv(out / "history.csv")
 
     train_model(config3, genome, table, out, resume=True, callbacks=[Spy()])
+    pd.testing.assert_frame_equal(seen["history"], first)  # the resume dropped the uncommitted row
     history = pd.read_csv(out / "history.csv")
     assert history["epoch"].tolist() == [1, 2, 3]
     assert history.loc[0, "loss"] == pytest.approx(first.loc[0, "loss"])  # epoch 1 not re-run

@@ -57,7 +57,9 @@ def test_sigkill_mid_training_then_resume(tiny_run):
     assert state_path.exists(), "no checkpoint was written before the deadline"
     killed_at = json.loads(state_path.read_text())["epoch"]
     assert killed_at < 5
-    before = pd.read_csv(out / "history.csv")
+    # history.csv is written before state.json, so it holds every checkpointed epoch at any kill
+    before = pd.read_csv(out / "history.csv").iloc[:killed_at]
+    assert before["epoch"].tolist() == list(range(1, killed_at + 1))
     done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"Epoch {killed_at + 1}/5" in done.stdout  # Keras reports the resumed epoch
