@@ -205,6 +205,11 @@ class Checkpointer(keras.callbacks.Callback):
             "history": [],
         }
 
+    def on_train_begin(self, logs=None):
+        # on resume: a kill after history.csv but before state.json left one epoch too many
+        if self.state["history"]:
+            write_history(self.out_dir / "history.csv", self.state["history"])
+
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
         value = logs.get(self.monitor, logs.get(MONITOR, float("nan")))
@@ -398,8 +403,6 @@ def _train_one(
     # non-chief workers write the same checkpoints to a throwaway folder (saving may need them all)
     write_dir = worker_dir(out_dir, tc.strategy)
     checkpointer = Checkpointer(write_dir, tc.patience, state, tc.min_epochs, f"val_{tc.monitor}")
-    if state is not None:  # a kill after history.csv but before state.json left one epoch too many
-        write_history(write_dir / "history.csv", state["history"])
     if not done and custom_loop:
         validation = ValidationMetrics(valid_src, tc.batch_size, config.windows.target)
         all_callbacks = [ReseedDropout(tc.seed), validation, checkpointer, *(callbacks or [])]
