@@ -246,7 +246,8 @@ def _index_problem(fasta: pyfaidx.Fasta) -> str | None:
                     return f"record {name}'s lines are not {rec.lenc} bases long"
             after = _read_at(faidx, rec.bend - 1, 4096)
             if i < len(records) - 1:
-                if not after.lstrip().startswith(b">"):
+                # its last byte is a newline: uneven lines can end a record early
+                if not after.startswith(b"\n") or not after.lstrip().startswith(b">"):
                     return f"record {name} does not end at byte {rec.bend:,}"
             elif after.strip():
                 return f"the file does not end where record {name} ends"

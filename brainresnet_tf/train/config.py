@@ -67,6 +67,8 @@ class TrainingSpec:
     ensemble: int | None = None  # members averaged, each from its own seed (3 / 1)
     monitor: str = "auprc"  # validation metric that keeps the best epoch: auprc or auroc (ties: lower loss)
     jitter: int = 20  # random shift of each training window, bp either way, redrawn every epoch
+    test_time_shift: int | None = None  # the saved model averages its window moved by -s, 0, +s bp
+    # (None: 10 on small data, else 0, i.e. off)
     small_data: int = 5000  # fewer training windows than this take the small-data defaults above
     strategy: str = "auto"  # auto | default | mirrored | multi_worker (auto: multi_worker
     # when TF_CONFIG is set, mirrored with >1 GPU, else default)
@@ -161,6 +163,8 @@ def validate(config: Config, where: str = "config") -> None:
             positive(f"training.{key}", getattr(tr, key))
     positive("training.weight_decay", tr.weight_decay, allow_zero=True)
     positive("training.jitter", tr.jitter, allow_zero=True)
+    if tr.test_time_shift is not None:
+        positive("training.test_time_shift", tr.test_time_shift, allow_zero=True)
     positive("training.small_data", tr.small_data, allow_zero=True)
     if w.context < w.bin_size:
         raise bad("windows.context", w.context, f"at least windows.bin_size ({w.bin_size})")

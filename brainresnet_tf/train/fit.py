@@ -28,7 +28,7 @@ from brainresnet_tf.inference.predict import Predictor
 from brainresnet_tf.io.atomic import atomic_dir, atomic_path, write_json
 from brainresnet_tf.io.genome import Genome
 from brainresnet_tf.models import MaskedBinaryCrossentropy, MaskedMeanSquaredError, build_model
-from brainresnet_tf.models.ensemble import build_ensemble
+from brainresnet_tf.models.ensemble import build_ensemble, shifts_for
 from brainresnet_tf.models.kmer import KmerModel
 from brainresnet_tf.models.saving import ModelMeta, load_extractor, save_model
 from brainresnet_tf.models.transfer import MODES, build_transfer_model, transfer_optimizer
@@ -283,8 +283,8 @@ def predict_source(
     return source.table.labels, preds
 
 
-SMALL_DATA_DEFAULTS = {"epochs": 60, "patience": 12, "min_epochs": 10, "ensemble": 3}
-LARGE_DATA_DEFAULTS = {"epochs": 20, "patience": 4, "min_epochs": 5, "ensemble": 1}
+SMALL_DATA_DEFAULTS = {"epochs": 60, "patience": 12, "min_epochs": 10, "ensemble": 3, "test_time_shift": 10}
+LARGE_DATA_DEFAULTS = {"epochs": 20, "patience": 4, "min_epochs": 5, "ensemble": 1, "test_time_shift": 0}
 
 
 def resolve_training(training: TrainingSpec, n_train: int) -> tuple[TrainingSpec, str]:
@@ -305,7 +305,8 @@ def resolve_training(training: TrainingSpec, n_train: int) -> tuple[TrainingSpec
     )
     note = (
         f"{rule} (epochs {resolved.epochs}, patience {resolved.patience}, min_epochs "
-        f"{resolved.min_epochs}, ensemble of {resolved.ensemble})"
+        f"{resolved.min_epochs}, ensemble of {resolved.ensemble}, test-time shifts "
+        f"{list(shifts_for(resolved.test_time_shift))} bp)"
     )
     return resolved, note
 
@@ -333,8 +334,16 @@ def train_model(
     config = dataclasses.replace(config, training=training)
     if log is not None:
         log(f"[train] {arch}: {note}")
+    shifts = shifts_for(training.test_time_shift)
+    if max(shifts) >= table.context:
+        raise InputError(
+            f"training.test_time_shift {training.test_time_shift} must be below the {table.context} bp window"
+        )
     if training.ensemble <= 1:
-        return _train_one(config, genome, table, out_dir, arch, resume, callbacks, log)
+        single = _train_one(config, genome, table, out_dir, arch, resume, callbacks, log)
+        if shifts == (0,):
+            return single
+        return _averaged(training, [single], shifts, out_dir, single.history)
     results = []
     for i in range(training.ensemble):
         member = dataclasses.replace(
@@ -347,18 +356,30 @@ def train_model(
                 member, genome, table, out_dir / "members" / f"member{i}", arch, resume, callbacks, log
             )
         )
-    model = build_ensemble([r.model for r in results])
+    history = pd.concat([r.history.assign(member=i) for i, r in enumerate(results)], ignore_index=True)
+    return _averaged(training, results, shifts, out_dir, history)
+
+
+def _averaged(
+    training: TrainingSpec,
+    results: list[TrainResult],
+    shifts: tuple[int, ...],
+    out_dir: Path,
+    history: pd.DataFrame,
+) -> TrainResult:
+    """The members' (and shifted windows') average as one model, saved as ``out_dir/model.keras``."""
+    model = build_ensemble([r.model for r in results], shifts)
     meta = dataclasses.replace(
         results[0].meta,
         extra={
             **results[0].meta.extra,
-            "ensemble": training.ensemble,
+            "ensemble": len(results),
             "member_best_epochs": [r.best_epoch for r in results],
+            "test_time_shifts": list(shifts),
         },
     )
     if is_chief(training.strategy):
         save_model(model, out_dir / "model.keras", meta)
-    history = pd.concat([r.history.assign(member=i) for i, r in enumerate(results)], ignore_index=True)
     return TrainResult(model, meta, history, out_dir, results[0].best_epoch, results[0].resumed_from)
 
 

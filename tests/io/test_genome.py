@@ -171,6 +171,7 @@ def test_replaced_bgzipped_fasta_is_reindexed(tmp_path):
     "name, content, message",
     [
         ("uneven.fa", b">x\nACGT\nAC\nACGT\nA\n", r"uneven line lengths in record x at line 3"),
+        ("longer.fa", b">chr1\nA\nAAA\n\n>y\nA\n", r"record chr1 does not end at byte 14.*rewrap"),
         ("text.fa", b"hello\n>x\nACGT\n", r"text.fa:1: text before the first '>' header"),
         ("dup.fa", b">x\nACGT\n>x\nAC\n", r"record name \"x\" appears more than once"),
         ("empty.fa", b">x\n>y\n", r"every FASTA record is empty"),

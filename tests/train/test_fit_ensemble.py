@@ -15,15 +15,25 @@ from brainresnet_tf.train.preparation import open_genome, prepare_windows
 def test_small_data_defaults_and_explicit_values_win():
     small, note = resolve_training(TrainingSpec(), 1_288)
     assert (small.epochs, small.patience, small.min_epochs, small.ensemble) == (60, 12, 10, 3)
+    assert small.test_time_shift == 10
     assert "small-data defaults" in note
     large, _ = resolve_training(TrainingSpec(), 50_000)
     assert (large.epochs, large.patience, large.min_epochs, large.ensemble) == (20, 4, 5, 1)
+    assert large.test_time_shift == 0
     mine, _ = resolve_training(TrainingSpec(epochs=7, ensemble=2), 100)
     assert (mine.epochs, mine.ensemble, mine.patience) == (7, 2, 12)
 
 
 def test_ensemble_members_are_trained_resumable_and_averaged(tiny_run):
-    config = load_config(tiny_run, {"training.epochs": 1, "training.ensemble": 2, "training.min_epochs": 1})
+    config = load_config(
+        tiny_run,
+        {
+            "training.epochs": 1,
+            "training.ensemble": 2,
+            "training.min_epochs": 1,
+            "training.test_time_shift": 0,
+        },
+    )
     genome = open_genome(config)
     out = Path(config.out_dir)
     table = prepare_windows(config, genome, out, progress=False)
@@ -81,3 +91,22 @@ def test_bad_new_training_values(tmp_path, value):
     cfg.write_text(f"training: {{jitter: {value}}}\n")
     with pytest.raises(InputError, match="training.jitter"):
         load_config(cfg)
+
+
+def test_one_model_with_test_time_shifts_keeps_its_run_layout(tiny_run):
+    config = load_config(
+        tiny_run, {"training.epochs": 1, "training.min_epochs": 1, "training.test_time_shift": 5}
+    )
+    genome = open_genome(config)
+    out = Path(config.out_dir)
+    table = prepare_windows(config, genome, out, progress=False)
+    train_model(config, genome, table, out)
+    assert (out / "history.csv").exists() and not (out / "members").exists()
+    model, meta = load_model(out / "model.keras")
+    assert meta.extra["test_time_shifts"] == [-5, 0, 5] and len(members(model)) == 1
+    x = np.eye(4, dtype=np.float32)[np.random.default_rng(1).integers(0, 4, (3, table.context))]
+    single = members(model)[0]
+    padded = np.pad(x, [(0, 0), (5, 5), (0, 0)])  # N beyond the window
+    views = [padded[:, 5 - s : 5 - s + table.context] for s in (-5, 0, 5)]
+    expected = np.mean([single.predict(v, verbose=0) for v in views], axis=0)
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, atol=1e-5)
