@@ -71,6 +71,17 @@ def onehot(seqs: list[str]) -> np.ndarray:
     return np.stack([one_hot_sequence(s) for s in seqs])
 
 
+def shifted_window(x: np.ndarray, shift: int) -> np.ndarray:
+    """One-hot windows (N, L, 4) moved by ``shift`` bases, N (zeros) filled in: a numpy reference
+    for the test-time shifts, written independently of the Keras layer."""
+    out = np.zeros_like(x)
+    if shift >= 0:
+        out[:, shift:] = x[:, : x.shape[1] - shift]
+    else:
+        out[:, :shift] = x[:, -shift:]
+    return out
+
+
 def make_tiny_run(tmp_path: Path) -> Path:
     """Three 150 kb chromosomes; profile 'a' open where MOTIF is planted (twice), 'b' at random.
 

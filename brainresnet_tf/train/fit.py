@@ -340,8 +340,9 @@ def train_model(
             f"training.test_time_shift {training.test_time_shift} must be below the {table.context} bp window"
         )
     if training.ensemble <= 1:
-        single = _train_one(config, genome, table, out_dir, arch, resume, callbacks, log)
-        if shifts == (0,):
+        unshifted = shifts == (0,)
+        single = _train_one(config, genome, table, out_dir, arch, resume, callbacks, log, save=unshifted)
+        if unshifted:
             return single
         return _averaged(training, [single], shifts, out_dir, single.history)
     results = []
@@ -392,8 +393,10 @@ def _train_one(
     resume: bool,
     callbacks: list[keras.callbacks.Callback] | None,
     log: Callable[[str], None] | None,
+    save: bool = True,
 ) -> TrainResult:
-    """One model: checkpoints every epoch, resume, early stopping, the best epoch kept."""
+    """One model: checkpoints every epoch, resume, early stopping, the best epoch kept (saved as
+    ``out_dir/model.keras`` unless ``save`` is off: the caller saves it wrapped)."""
     tc = config.training
     strategy = choose_strategy(tc.strategy)  # first: MultiWorkerMirroredStrategy precedes TF work
     custom_loop = use_custom_loop(tc.loop, strategy)
@@ -507,7 +510,7 @@ def _train_one(
             "config": config_to_dict(config),
         },
     )
-    if chief:
+    if chief and save:
         save_model(best, out_dir / "model.keras", meta)
     return TrainResult(
         best,

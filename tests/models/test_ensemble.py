@@ -7,6 +7,7 @@ from brainresnet_tf.models import build_model
 from brainresnet_tf.models.ensemble import build_ensemble, is_ensemble, members, shifts_for
 from brainresnet_tf.models.saving import ModelMeta, load_model, save_model
 from brainresnet_tf.models.specs import BaselineSpec
+from tests.toy_data import shifted_window
 
 LENGTH = 300
 
@@ -18,16 +19,6 @@ def tiny_member(seed: int):
     return build_model(
         "baseline", LENGTH, 2, BaselineSpec(filters=(4, 4, 4), kernel_size=5, pool_size=2, head_units=8)
     )
-
-
-def moved(x: np.ndarray, shift: int) -> np.ndarray:
-    """The window moved by ``shift`` bases, N (zeros) filled in, written independently with numpy."""
-    out = np.zeros_like(x)
-    if shift >= 0:
-        out[:, shift:] = x[:, : x.shape[1] - shift]
-    else:
-        out[:, :shift] = x[:, -shift:]
-    return out
 
 
 def test_shifts_for():
@@ -45,7 +36,8 @@ def test_one_member_no_shift_is_the_member_itself():
 def test_average_over_members_and_shifted_windows_survives_saving(tmp_path, n_members):
     parts = [tiny_member(i) for i in range(n_members)]
     x = np.eye(4, dtype=np.float32)[np.random.default_rng(0).integers(0, 4, (5, LENGTH))]
-    expected = np.mean([p.predict(moved(x, s), verbose=0) for p in parts for s in (-7, 0, 7)], axis=0)
+    views = [shifted_window(x, s) for s in (-7, 0, 7)]
+    expected = np.mean([p.predict(v, verbose=0) for p in parts for v in views], axis=0)
     model = build_ensemble(parts, shifts=(-7, 0, 7))
     assert is_ensemble(model) and len(members(model)) == n_members
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, atol=1e-5)

@@ -10,6 +10,7 @@ from brainresnet_tf.models.saving import load_model
 from brainresnet_tf.train.config import TrainingSpec, load_config
 from brainresnet_tf.train.fit import resolve_training, train_model
 from brainresnet_tf.train.preparation import open_genome, prepare_windows
+from tests.toy_data import shifted_window
 
 
 def test_small_data_defaults_and_explicit_values_win():
@@ -106,7 +107,5 @@ def test_one_model_with_test_time_shifts_keeps_its_run_layout(tiny_run):
     assert meta.extra["test_time_shifts"] == [-5, 0, 5] and len(members(model)) == 1
     x = np.eye(4, dtype=np.float32)[np.random.default_rng(1).integers(0, 4, (3, table.context))]
     single = members(model)[0]
-    padded = np.pad(x, [(0, 0), (5, 5), (0, 0)])  # N beyond the window
-    views = [padded[:, 5 - s : 5 - s + table.context] for s in (-5, 0, 5)]
-    expected = np.mean([single.predict(v, verbose=0) for v in views], axis=0)
+    expected = np.mean([single.predict(shifted_window(x, s), verbose=0) for s in (-5, 0, 5)], axis=0)
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, atol=1e-5)
