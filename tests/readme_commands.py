@@ -122,4 +122,5 @@ COMMANDS: dict[str, str] = {
     "nice -n 10 python benchmarks/genome_scale.py": "python {root}/benchmarks/genome_scale.py --cache scale --scale 0.0005 --profiles 2 --peaks 50 --epochs 1 "
     "--predict-chroms chr21 --raw-batches 2",
     "python benchmarks/realdata.py": "python {root}/benchmarks/realdata.py --seeds 0 --smoke --work realdata",
+    "python benchmarks/realdata.py --cv 5 --seeds 0,1": "python {root}/benchmarks/realdata.py --cv 2 --seeds 0 --smoke --work realdata_cv > realdata_cv.json",
 }

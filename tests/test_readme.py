@@ -2,6 +2,7 @@
 layout (tests/readme_commands.py says how each is shrunk); a README command that breaks fails CI."""
 
 import gzip
+import json
 import os
 import re
 import shutil
@@ -127,9 +128,29 @@ def _after_transfer_demo(work: Path) -> None:
     path.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
+def _after_realdata_cv(work: Path) -> None:
+    """--cv: each class's training sequences are split into disjoint held-out folds, each fold
+    trained on the rest."""
+    result = json.loads((work / "realdata_cv.json").read_text())
+    scores = result["variants"]["defaults"]["auroc_per_seed_fold"]["0"]
+    assert len(scores) == 2 and all(0.0 <= s <= 1.0 for s in scores)
+    folds = work / "realdata_cv" / "folds"
+
+    def names(path: Path) -> set[str]:
+        return {line[1:].split()[0] for line in path.read_text().splitlines() if line.startswith(">")}
+
+    for cls in ("pos", "neg"):
+        every = names(ROOT.parent / "shared" / "data" / "real" / "lsgkm_nfe2" / f"train.{cls}.fa")
+        held = [names(folds / f"fold{k}.held.{cls}.fa") for k in range(2)]
+        assert held[0] | held[1] == every and not held[0] & held[1]
+        for k in range(2):
+            assert names(folds / f"fold{k}.train.{cls}.fa") == every - held[k]
+
+
 HOOKS = {  # run after (or before, for validate-variants) the README command named
     "brainresnet demo --out runs/demo": ("after", _after_demo),
     "brainresnet demo-transfer --out runs/transfer_demo": ("after", _after_transfer_demo),
+    "python benchmarks/realdata.py --cv 5 --seeds 0,1": ("after", _after_realdata_cv),
 }
 
 
