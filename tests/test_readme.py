@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from brainresnet_tf.io.sequences import read_fasta_records
 from tests.readme_commands import COMMANDS, NOT_RUN, TINY_TRAINING
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,10 +138,10 @@ def _after_realdata_cv(work: Path) -> None:
     folds = work / "realdata_cv" / "folds"
 
     def names(path: Path) -> set[str]:
-        return {line[1:].split()[0] for line in path.read_text().splitlines() if line.startswith(">")}
+        return {name for name, _ in read_fasta_records(path)}
 
     for cls in ("pos", "neg"):
-        every = names(ROOT.parent / "shared" / "data" / "real" / "lsgkm_nfe2" / f"train.{cls}.fa")
+        every = names(Path(result["data"]) / f"train.{cls}.fa")
         held = [names(folds / f"fold{k}.held.{cls}.fa") for k in range(2)]
         assert held[0] | held[1] == every and not held[0] & held[1]
         for k in range(2):
