@@ -104,9 +104,11 @@ def write_folds(data: Path, work: Path, folds: int) -> list[tuple[tuple[Path, Pa
     ]
 
 
-# --cv compares these when no --variant is given (a first pass measured each; README, "How the
-# recipe was chosen", gives the script's numbers for weight decay 0.1 and dropout 0.4)
+# --cv compares these when no --variant is given (README, "How the recipe was chosen", gives the
+# numbers; the weight decay, dropout and learning-rate rows predate training.mutate)
 CV_VARIANTS = [
+    "mutate_0=training.mutate=0",
+    "mutate_0.1=training.mutate=0.1",
     "weight_decay_0.05=training.weight_decay=0.05",
     "weight_decay_0.1=training.weight_decay=0.1",
     "weight_decay_0.2=training.weight_decay=0.2",

@@ -3,6 +3,7 @@
 Batches are gathered in numpy from the memory-mapped base codes (contiguous row copies, no FASTA
 reads), shuffled and reverse-complemented with a seeded generator (so a seed fixes every epoch),
 and expanded to float32 one-hot inside the tf.data graph, overlapped with training by prefetch.
+Training windows can also be jittered (random shifts) and mutated (random base substitutions).
 """
 
 from __future__ import annotations
@@ -52,17 +53,20 @@ class WindowSource:
         shard: tuple[int, int] = (0, 1),
         drop_remainder: bool = False,
         jitter: int = 0,
+        mutate: float = 0.0,
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield (codes uint8 (B, L), labels float32 (B, P)) for one epoch.
 
         ``jitter`` moves each window by a random shift in [-jitter, jitter] bases (redrawn every
         epoch; bases beyond a chromosome's ends are N), so a model does not learn where in the
-        window its features sit.
+        window its features sit. ``mutate`` redraws each base (not N) uniformly from ACGT with
+        that probability (see :func:`random_substitutions`).
 
         ``shard=(i, n)`` keeps every n-th batch starting at i (per-worker input sharding).
-        The order and the strand of every window depend only on (seed, epoch), never on the
-        batch size or the shard: worker i of n with batches of B/n together read exactly the
-        global batches of B a single process reads (see :mod:`brainresnet_tf.train.distributed`).
+        The order, strand, shift and substitutions of every window depend only on (seed, epoch),
+        never on the batch size or the shard: worker i of n with batches of B/n together read
+        exactly the global batches of B a single process reads (see
+        :mod:`brainresnet_tf.train.distributed`).
         """
         rng = np.random.default_rng([seed, epoch])
         order = rng.permutation(len(self)) if shuffle else np.arange(len(self))
@@ -77,7 +81,24 @@ class WindowSource:
                 flip = flips[b * batch_size : (b + 1) * batch_size]
                 if flip.any():
                     codes[flip] = reverse_complement_codes(codes[flip])
+            if mutate > 0:
+                random_substitutions(codes, mutate, seed, epoch, first_position=b * batch_size)
             yield codes, labels
+
+
+def random_substitutions(codes: np.ndarray, rate: float, seed: int, epoch: int, first_position: int) -> None:
+    """Redraw each base of ``codes`` (n, L) uniformly from ACGT with probability ``rate``, in place.
+
+    EvoAug's random-mutation augmentation (Lee et al. 2023, Genome Biology); N stays N. About
+    3/4 of the redrawn bases change. Row i draws from its own generator, seeded by (seed, epoch,
+    its position ``first_position + i`` in the epoch's order), so a window's substitutions never
+    depend on the batch size or the shard. Written here rather than taken from EvoAug, which is
+    PyTorch-only and works on one-hot tensors; these are uint8 codes before one-hot expansion.
+    """
+    for i, row in enumerate(codes):
+        rng = np.random.default_rng([seed, epoch, first_position + i, 0xB5E])
+        hit = (rng.random(row.shape[0]) < rate) & (row < 4)
+        row[hit] = rng.integers(0, 4, int(hit.sum()), dtype=row.dtype)
 
 
 def codes_to_one_hot(codes: tf.Tensor) -> tf.Tensor:
@@ -97,6 +118,7 @@ def make_dataset(
     drop_remainder: bool = False,
     first_epoch: int = 0,
     jitter: int = 0,
+    mutate: float = 0.0,
 ) -> tf.data.Dataset:
     """A dataset of (one-hot float32 (B, L, 4), labels (B, P)) batches over ``source``.
 
@@ -123,6 +145,7 @@ def make_dataset(
                 shard=shard,
                 drop_remainder=drop_remainder,
                 jitter=jitter,
+                mutate=mutate,
             ):
                 if len(codes) < batch_size:  # the short last batch travels alone
                     yield from _stack(group_x, group_y)

@@ -69,6 +69,8 @@ class TrainingSpec:
     jitter: int = 20  # random shift of each training window, bp either way, redrawn every epoch
     test_time_shift: int | None = None  # the saved model averages its window moved by -s, 0, +s bp
     # (None: 10 on small data, else 0, i.e. off)
+    mutate: float | None = None  # each training base redrawn from ACGT with this probability, every
+    # epoch (EvoAug's random mutation; None: 0.05 on small data, else 0, i.e. off)
     small_data: int = 5000  # fewer training windows than this take the small-data defaults above
     strategy: str = "auto"  # auto | default | mirrored | multi_worker (auto: multi_worker
     # when TF_CONFIG is set, mirrored with >1 GPU, else default)
@@ -166,6 +168,8 @@ def validate(config: Config, where: str = "config") -> None:
     if tr.test_time_shift is not None:
         positive("training.test_time_shift", tr.test_time_shift, allow_zero=True)
     positive("training.small_data", tr.small_data, allow_zero=True)
+    if tr.mutate is not None and not 0 <= tr.mutate < 1:
+        raise InputError(f"training.mutate: {tr.mutate} is not a probability in [0, 1); 0 turns it off")
     if w.context < w.bin_size:
         raise bad("windows.context", w.context, f"at least windows.bin_size ({w.bin_size})")
     positive("windows.negative_ratio", w.negative_ratio, allow_zero=True)

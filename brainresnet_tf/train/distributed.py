@@ -293,6 +293,7 @@ def distributed_dataset(
     epoch: int,
     repeat: bool = False,
     jitter: int = 0,
+    mutate: float = 0.0,
 ) -> tf.distribute.DistributedDataset:
     """Epoch ``epoch`` of ``source`` in global batches of ``batch_size``, one slice per replica.
 
@@ -315,6 +316,7 @@ def distributed_dataset(
             first_epoch=epoch,
             repeat=repeat,
             jitter=jitter,
+            mutate=mutate,
         )
         # static shapes (all batches are full): spares tf.distribute its partial-batch handling,
         # whose cond fails with several local replicas
@@ -346,6 +348,7 @@ def custom_fit(
     progress: bool,
     reduce_after: keras.callbacks.Callback | None = None,
     jitter: int = 0,
+    mutate: float = 0.0,
     log: Callable[[str], None] | None = None,
 ) -> None:
     """Train ``model`` (built under ``strategy.scope()``) from ``first_epoch`` to ``epochs``.
@@ -399,7 +402,14 @@ def custom_fit(
         log(f"Epoch {epoch + 1}/{epochs}")
         t0 = time.time()
         dist = distributed_dataset(
-            strategy, train_src, batch_size, seed=seed, rc_augment=rc_augment, epoch=epoch, jitter=jitter
+            strategy,
+            train_src,
+            batch_size,
+            seed=seed,
+            rc_augment=rc_augment,
+            epoch=epoch,
+            jitter=jitter,
+            mutate=mutate,
         )
         iterator = iter(dist)
         bar = keras.utils.Progbar(steps) if progress and info.is_chief else None

@@ -283,16 +283,30 @@ def predict_source(
     return source.table.labels, preds
 
 
-SMALL_DATA_DEFAULTS = {"epochs": 60, "patience": 12, "min_epochs": 10, "ensemble": 3, "test_time_shift": 10}
-LARGE_DATA_DEFAULTS = {"epochs": 20, "patience": 4, "min_epochs": 5, "ensemble": 1, "test_time_shift": 0}
+SMALL_DATA_DEFAULTS = {
+    "epochs": 60,
+    "patience": 12,
+    "min_epochs": 10,
+    "ensemble": 3,
+    "test_time_shift": 10,
+    "mutate": 0.05,
+}
+LARGE_DATA_DEFAULTS = {
+    "epochs": 20,
+    "patience": 4,
+    "min_epochs": 5,
+    "ensemble": 1,
+    "test_time_shift": 0,
+    "mutate": 0.0,
+}
 
 
 def resolve_training(training: TrainingSpec, n_train: int) -> tuple[TrainingSpec, str]:
     """Fill the data-size-aware defaults (``None`` fields) and say which rule applied.
 
     Below ``training.small_data`` training windows, measured on real ChIP-seq sequence sets
-    (README, benchmarks/realdata.py): longer training with patience, and a 3-member ensemble;
-    values set in the config always win.
+    (README, benchmarks/realdata.py): longer training with patience, a 3-member ensemble,
+    test-time shifts and random base substitutions; values set in the config always win.
     """
     small = n_train < training.small_data
     defaults = SMALL_DATA_DEFAULTS if small else LARGE_DATA_DEFAULTS
@@ -306,7 +320,7 @@ def resolve_training(training: TrainingSpec, n_train: int) -> tuple[TrainingSpec
     note = (
         f"{rule} (epochs {resolved.epochs}, patience {resolved.patience}, min_epochs "
         f"{resolved.min_epochs}, ensemble of {resolved.ensemble}, test-time shifts "
-        f"{list(shifts_for(resolved.test_time_shift))} bp)"
+        f"{list(shifts_for(resolved.test_time_shift))} bp, random substitutions {resolved.mutate:g})"
     )
     return resolved, note
 
@@ -446,6 +460,7 @@ def _train_one(
             seed=tc.seed,
             rc_augment=tc.rc_augment,
             jitter=tc.jitter,
+            mutate=tc.mutate,
             progress=tc.progress,
             reduce_after=validation,
             log=log,
@@ -465,6 +480,7 @@ def _train_one(
             shuffle=True,
             rc_augment=tc.rc_augment,
             jitter=tc.jitter,
+            mutate=tc.mutate,
             seed=tc.seed,
             first_epoch=first_epoch,
             repeat=True,

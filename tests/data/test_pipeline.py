@@ -91,3 +91,35 @@ def test_pipeline_on_real_hg38_segment_matches_pyfaidx(real_data, tmp_path):
         lo = int(table.window_start[i])
         expect = one_hot(encode(g.fetch("chr2", lo, lo + 1000)))  # soft-masked bases encode as upper
         np.testing.assert_array_equal(x[i], expect)
+
+
+def _rows_by_label(batches) -> dict[int, np.ndarray]:
+    """Window codes keyed by their label (each test window's label is its row number)."""
+    return {int(y[0]): x for codes, labels in batches for x, y in zip(codes, labels)}
+
+
+def test_random_substitutions_are_seeded_bounded_and_keep_n(source):
+    src, _ = source
+    plain = _rows_by_label(src.batches(6, shuffle=False, rc_augment=False, seed=3))
+    mutated = _rows_by_label(src.batches(6, shuffle=False, rc_augment=False, seed=3, mutate=0.2))
+    again = _rows_by_label(src.batches(6, shuffle=False, rc_augment=False, seed=3, mutate=0.2))
+    next_epoch = _rows_by_label(src.batches(6, shuffle=False, rc_augment=False, seed=3, epoch=1, mutate=0.2))
+    a, b = np.stack([plain[j] for j in range(24)]), np.stack([mutated[j] for j in range(24)])
+    bases = a < 4
+    assert (a == 4).any() and (b[~bases] == 4).all()  # N padding stays N; no base becomes N
+    changed = (a != b)[bases].mean()
+    assert 0.11 < changed < 0.19  # each base redrawn with p 0.2, 3/4 of redraws change it
+    assert all((again[j] == mutated[j]).all() for j in range(24))
+    assert not all((next_epoch[j] == mutated[j]).all() for j in range(24))
+
+
+def test_random_substitutions_do_not_depend_on_batch_size_or_shard(source):
+    src, _ = source
+    args = dict(shuffle=True, rc_augment=True, seed=5, jitter=3, mutate=0.1)
+    whole = _rows_by_label(src.batches(6, **args))
+    sharded = {
+        **_rows_by_label(src.batches(3, shard=(0, 2), **args)),
+        **_rows_by_label(src.batches(3, shard=(1, 2), **args)),
+    }
+    assert sorted(whole) == sorted(sharded) == list(range(24))
+    assert all((whole[j] == sharded[j]).all() for j in range(24))
