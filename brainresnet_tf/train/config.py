@@ -168,8 +168,8 @@ def validate(config: Config, where: str = "config") -> None:
     if tr.test_time_shift is not None:
         positive("training.test_time_shift", tr.test_time_shift, allow_zero=True)
     positive("training.small_data", tr.small_data, allow_zero=True)
-    if tr.mutate is not None and not 0 <= tr.mutate < 1:
-        raise InputError(f"training.mutate: {tr.mutate} is not a probability in [0, 1); 0 turns it off")
+    if tr.mutate is not None and not (math.isfinite(tr.mutate) and 0 <= tr.mutate < 1):
+        raise bad("training.mutate", tr.mutate, "a rate in [0, 1) (0: off)")
     if w.context < w.bin_size:
         raise bad("windows.context", w.context, f"at least windows.bin_size ({w.bin_size})")
     positive("windows.negative_ratio", w.negative_ratio, allow_zero=True)
