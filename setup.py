@@ -32,6 +32,7 @@ setup(
         "numpy>=1.26",
         "pandas>=2.0",
         "scikit-learn>=1.3",
+        "threadpoolctl>=3.1",  # one BLAS thread for the k-mer fits (models/kmer.py)
         "scipy>=1.10",
         "pyfaidx>=0.8",
         "pyBigWig>=0.3.22",

@@ -44,7 +44,7 @@ COMMANDS: dict[str, str] = {
     "brainresnet pretrain --config configs/pretrain_compendium.yaml": "brainresnet pretrain --config configs/pretrain_compendium.yaml --overwrite {tiny}",
     "brainresnet train --config configs/brainresnet/iPSC_neuron.yaml": "brainresnet train --config configs/brainresnet/iPSC_neuron.yaml {tiny}",
     "brainresnet compare-transfer --config configs/brainresnet/iPSC_neuron.yaml --fractions 0.05,0.2,1 "
-    "--seeds 0,1,2": "brainresnet compare-transfer --config configs/brainresnet/iPSC_neuron.yaml --fractions 0.5,1 --seeds 0 "
+    "--seeds 0,1,2": "brainresnet compare-transfer --config configs/brainresnet/iPSC_neuron.yaml --fractions 0.5 --seeds 0 "
     "{tiny}",
     # --- variants
     "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa --vcf asoc.vcf.gz --out scores.tsv": "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa --vcf asoc.vcf.gz --out scores.tsv "

@@ -135,6 +135,9 @@ def _after_realdata_cv(work: Path) -> None:
     result = json.loads((work / "realdata_cv.json").read_text())
     scores = result["variants"]["defaults"]["auroc_per_seed_fold"]["0"]
     assert len(scores) == 2 and all(0.0 <= s <= 1.0 for s in scores)
+    kmer = result["kmer_reference"]["auroc_per_seed_fold"]["0"]  # the k-mer baseline, same folds
+    assert len(kmer) == 2 and all(s > 0.9 for s in kmer)  # real NFE2 peaks: k-mers see the motif
+    assert result["variants"]["defaults"]["paired_diff_vs_kmer"]["pairs"] == 2
     folds = work / "realdata_cv" / "folds"
 
     def names(path: Path) -> set[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -60,6 +61,18 @@ def kmer_features(codes: np.ndarray, ks: tuple[int, ...]) -> np.ndarray:
     return np.concatenate([kmer_counts(codes, k) for k in ks], axis=1)
 
 
+def one_blas_thread() -> AbstractContextManager:
+    """Context in which BLAS (OpenBLAS, MKL) runs on one thread.
+
+    The k-mer fits are many small matrix-vector products (lbfgs on ~2,700 features). With BLAS's
+    default thread per core they ran 1.3-2.1x slower than on one thread, idle or beside busy
+    processes (benchmarks/kmer.py), and slower still beside TensorFlow's training threads.
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
+
+
 @dataclass(frozen=True)
 class KmerSpec:
     """Which k-mers, and the grid of inverse regularisation strengths cross-validated."""
@@ -80,44 +93,49 @@ class KmerModel:
 
     def fit(self, codes: np.ndarray, labels: np.ndarray) -> KmerModel:
         """Fit on base codes (N, L) and binary labels (N, P) (NaN: unknown, left out)."""
+        x = kmer_features(codes, self.spec.ks)
+        labels = np.asarray(labels, np.float32).reshape(len(x), -1)
+        self.pipelines = []
+        with one_blas_thread():
+            for p in range(labels.shape[1]):
+                self.pipelines.append(self._fit_profile(x, labels[:, p]))
+        return self
+
+    def _fit_profile(self, x: np.ndarray, labels: np.ndarray):
+        """One profile's pipeline, or its positive rate where a class is too rare to cross-validate."""
         from sklearn.linear_model import LogisticRegressionCV
         from sklearn.model_selection import StratifiedKFold
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-        x = kmer_features(codes, self.spec.ks)
-        labels = np.asarray(labels, np.float32).reshape(len(x), -1)
-        self.pipelines = []
-        for p in range(labels.shape[1]):
-            known = ~np.isnan(labels[:, p])
-            y = labels[known, p] > 0.5
-            folds = int(min(self.spec.folds, y.sum(), (~y).sum()))
-            if folds < 2:  # one class only: predict its frequency
-                self.pipelines.append(float(y.mean()) if len(y) else 0.5)
-                continue
-            model = make_pipeline(
-                FunctionTransformer(np.log1p),
-                StandardScaler(),
-                LogisticRegressionCV(
-                    Cs=list(self.spec.c_grid),
-                    cv=StratifiedKFold(folds, shuffle=True, random_state=self.seed),
-                    scoring="roc_auc",
-                    max_iter=self.spec.max_iter,
-                ),
-            )
-            with warnings.catch_warnings():  # scikit-learn 1.8+ announces API changes we do not use
-                warnings.simplefilter("ignore", FutureWarning)
-                self.pipelines.append(model.fit(x[known], y))
-        return self
+        known = ~np.isnan(labels)
+        y = labels[known] > 0.5
+        folds = int(min(self.spec.folds, y.sum(), (~y).sum()))
+        if folds < 2:  # one class only: predict its frequency
+            return float(y.mean()) if len(y) else 0.5
+        model = make_pipeline(
+            FunctionTransformer(np.log1p),
+            StandardScaler(),
+            LogisticRegressionCV(
+                Cs=list(self.spec.c_grid),
+                cv=StratifiedKFold(folds, shuffle=True, random_state=self.seed),
+                scoring="roc_auc",
+                max_iter=self.spec.max_iter,
+            ),
+        )
+        with warnings.catch_warnings():  # scikit-learn 1.8+ announces API changes we do not use
+            warnings.simplefilter("ignore", FutureWarning)
+            return model.fit(x[known], y)
 
     def predict(self, codes: np.ndarray) -> np.ndarray:
         """Probabilities (N, P) for base codes (N, L); the same for a sequence and its reverse
         complement (canonical k-mers)."""
         x = kmer_features(codes, self.spec.ks)
-        cols = [
-            np.full(len(x), m, np.float32) if isinstance(m, float) else m.predict_proba(x)[:, 1]
-            for m in self.pipelines
-        ]
+        with one_blas_thread():
+            cols = [
+                np.full(len(x), m, np.float32) if isinstance(m, float) else m.predict_proba(x)[:, 1]
+                for m in self.pipelines
+            ]
         return np.stack(cols, axis=1).astype(np.float32)
 
     def save(self, path: str | os.PathLike) -> None:
