@@ -28,10 +28,14 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import yaml
+
+if TYPE_CHECKING:
+    from brainresnet_tf.train.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "real" / "lsgkm_nfe2"
@@ -197,7 +201,7 @@ def paired_summary(diff: np.ndarray) -> dict:
     }
 
 
-def kmer_fold_auroc(config, out: Path) -> float:
+def kmer_fold_auroc(config: Config, out: Path) -> float:
     """Held-out-fold AUROC of the package's k-mer baseline trained on the fold's training part."""
     from brainresnet_tf.train.fit import evaluate_model
     from brainresnet_tf.train.kmer_fit import train_kmer
