@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -123,13 +124,13 @@ CV_VARIANTS = [
 
 
 def parse_variant(text: str) -> tuple[str, list[str]]:
-    """``NAME=KEY=VALUE[,KEY=VALUE]`` -> (NAME, ["KEY=VALUE", ...])."""
+    """``NAME=KEY=VALUE[,KEY=VALUE]`` -> (NAME, ["KEY=VALUE", ...]); values may hold commas."""
     name, _, sets = text.partition("=")
     if not name or "=" not in sets:
         sys.exit(
             f"--variant {text!r}: expected NAME=KEY=VALUE[,KEY=VALUE], e.g. wd=training.weight_decay=0.1"
         )
-    return name, sets.split(",")
+    return name, re.split(r",(?=[\w.]+=)", sets)  # a comma inside a value ([64,64,64]) stays
 
 
 def cross_validate(args: argparse.Namespace) -> dict:
