@@ -160,7 +160,7 @@ def cross_validate(args: argparse.Namespace) -> dict:
                 scores.setdefault(name, {}).setdefault(str(seed), []).append(float(row["auroc"].iloc[0]))
                 print(f"[cv] {name} seed {seed} fold {k}: {scores[name][str(seed)][-1]:.4f}", file=sys.stderr)
                 if name == "defaults":  # the k-mer baseline on the same fold, as the reference
-                    kmer = kmer_fold_auroc(load_config(config, parse_overrides(fixed)), out / "kmer")
+                    kmer = kmer_fold_auroc(load_config(config, parse_overrides(fixed)), out)
                     scores.setdefault("kmer", {}).setdefault(str(seed), []).append(kmer)
                     print(f"[cv] kmer seed {seed} fold {k}: {kmer:.4f}", file=sys.stderr)
         walls[name] = round(time.perf_counter() - t0, 1)
@@ -202,19 +202,19 @@ def paired_summary(diff: np.ndarray) -> dict:
     }
 
 
-def kmer_fold_auroc(config: Config, out: Path) -> float:
-    """Held-out-fold AUROC of the package's k-mer baseline trained on the fold's training part."""
+def kmer_fold_auroc(config: Config, run_dir: Path) -> float:
+    """Held-out-fold AUROC of the package's k-mer baseline trained on the fold's training part,
+    saved in ``run_dir/kmer`` (the window table is the one the run wrote to ``run_dir``)."""
     from brainresnet_tf.train.fit import evaluate_model
     from brainresnet_tf.train.kmer_fit import train_kmer
     from brainresnet_tf.train.preparation import open_genome
     from brainresnet_tf.workflows.train import worker_windows
 
-    out.mkdir(parents=True, exist_ok=True)
     genome = open_genome(config)
-    table = worker_windows(config, genome, out)
-    model, meta = train_kmer(genome, table, out, seed=config.training.seed)
-    metrics, _ = evaluate_model(model, meta, genome, table, "kmer")
-    return float(metrics[metrics["split"] == "test"]["auroc"].iloc[0])
+    table = worker_windows(config, genome, run_dir)
+    model, meta = train_kmer(genome, table, run_dir / "kmer", seed=config.training.seed)
+    metrics, _ = evaluate_model(model, meta, genome, table, "kmer", splits=("test",), hard_negatives=False)
+    return float(metrics["auroc"].iloc[0])
 
 
 def held_out(args: argparse.Namespace) -> dict:
