@@ -15,9 +15,11 @@ def build_baseline(
 ) -> keras.Model:
     """DeepSEA-style CNN (Zhou & Troyanskaya 2015), sized by ``spec``.
 
-    Batch normalisation after each convolution (as in Basset) is the one change from DeepSEA:
-    without it the plain stack often stalls at a constant output on small data sets, which
-    would make it a straw man rather than a baseline.
+    Two changes from DeepSEA: batch normalisation after each convolution (as in Basset), without
+    which the plain stack often stalls at a constant output on small data sets; and, by default
+    (``spec.pooling="global"``), global max + mean pooling instead of flattening, as the ResNet's
+    encoder pools, so the comparison isolates depth and residual connections. ``"flatten"`` keeps
+    DeepSEA's position-specific dense layer.
     """
     inputs = keras.Input((input_length, 4), name="sequence")
     x = inputs
@@ -29,6 +31,11 @@ def build_baseline(
             x = layers.MaxPooling1D(spec.pool_size, name=f"pool{i}")(x)
         if spec.conv_dropout > 0:
             x = layers.Dropout(spec.conv_dropout, name=f"drop{i}")(x)
-    x = layers.Flatten(name="flatten")(x)
+    if spec.pooling == "global":
+        x = layers.Concatenate(name="pooled")(
+            [layers.GlobalMaxPooling1D(name="gmax")(x), layers.GlobalAveragePooling1D(name="gavg")(x)]
+        )
+    else:
+        x = layers.Flatten(name="flatten")(x)
     outputs = add_heads(x, n_profiles, spec.head_units, spec.dropout, target)
     return keras.Model(inputs, outputs, name="baseline_cnn")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ARCHITECTURES = ("resnet", "baseline")
+BASELINE_POOLING = ("flatten", "global")  # DeepSEA's flatten, or global max + mean (as the ResNet)
 TRANSFER_MODES = ("none", "frozen", "fine_tune")  # MetaChrom: scratch, frozen or fine-tuned extractor
 
 
@@ -25,7 +26,7 @@ class ResNetSpec:
 
 @dataclass(frozen=True)
 class BaselineSpec:
-    """Sizes of the baseline: three conv-BN-ReLU-maxpool-dropout layers, then dense heads."""
+    """Sizes of the baseline: three conv-BN-ReLU-maxpool-dropout layers, pooling, then dense heads."""
 
     filters: tuple[int, int, int] = (64, 96, 128)
     kernel_size: int = 8
@@ -33,3 +34,6 @@ class BaselineSpec:
     head_units: int = 128
     dropout: float = 0.2  # before the output layer
     conv_dropout: float = 0.0  # after each conv block (DeepSEA used 0.2; it stalls small data sets)
+    # global (as the ResNet, so the two differ in depth and residuals only) beat DeepSEA's flatten
+    # in 5-fold CV of the NFE2 training set: +0.0018 AUROC, 7 of 10 seed-fold pairs (README)
+    pooling: str = "global"  # one of BASELINE_POOLING

@@ -18,7 +18,13 @@ from brainresnet_tf.data.sequence_sets import SequenceSpec, files_in
 from brainresnet_tf.data.targets import Profile
 from brainresnet_tf.data.windows import WindowSpec, check_spec
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.models.specs import ARCHITECTURES, TRANSFER_MODES, BaselineSpec, ResNetSpec
+from brainresnet_tf.models.specs import (
+    ARCHITECTURES,
+    BASELINE_POOLING,
+    TRANSFER_MODES,
+    BaselineSpec,
+    ResNetSpec,
+)
 
 STRATEGIES = ("auto", "default", "mirrored", "multi_worker")
 LOOPS = ("auto", "fit", "custom")
@@ -149,6 +155,7 @@ def validate(config: Config, where: str = "config") -> None:
 
     choice("model.arch", config.model.arch, ARCHITECTURES)
     choice("transfer.mode", config.transfer.mode, TRANSFER_MODES)
+    choice("model.baseline.pooling", config.model.baseline.pooling, BASELINE_POOLING)
     choice("training.strategy", config.training.strategy, STRATEGIES)
     choice("training.loop", config.training.loop, LOOPS)
     choice("training.monitor", config.training.monitor, ("auprc", "auroc"))

@@ -97,6 +97,10 @@ def test_configs_demo_yaml_is_the_demo_setting():
         ("model: {resnet: {stage_filters: []}}\n", r"'model.resnet.stage_filters' is \[\]"),
         ("model: {baseline: {dropout: 1.0}}\n", r"'model.baseline.dropout' is 1.0; expected a rate"),
         (
+            "model: {baseline: {pooling: avg}}\n",
+            r"'model.baseline.pooling' is 'avg'; expected one of flatten, global",
+        ),
+        (
             "profiles: [{name: a, peaks: a.bed}, {name: a, peaks: b.bed}]\n",
             r"profile name\(s\) 'a' appear more than once",
         ),
