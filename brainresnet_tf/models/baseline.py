@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from brainresnet_tf.models.blocks import BN_MOMENTUM
+from brainresnet_tf.models.blocks import BN_MOMENTUM, global_max_mean
 from brainresnet_tf.models.heads import add_heads
 from brainresnet_tf.models.specs import BaselineSpec
 
@@ -32,9 +32,7 @@ def build_baseline(
         if spec.conv_dropout > 0:
             x = layers.Dropout(spec.conv_dropout, name=f"drop{i}")(x)
     if spec.pooling == "global":
-        x = layers.Concatenate(name="pooled")(
-            [layers.GlobalMaxPooling1D(name="gmax")(x), layers.GlobalAveragePooling1D(name="gavg")(x)]
-        )
+        x = global_max_mean(x)
     else:
         x = layers.Flatten(name="flatten")(x)
     outputs = add_heads(x, n_profiles, spec.head_units, spec.dropout, target)

@@ -29,3 +29,13 @@ def residual_block(
     y = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn2")(y)
     y = layers.Add(name=f"{name}_add")([shortcut, y])
     return layers.Activation("relu", name=f"{name}_out")(y)
+
+
+def global_max_mean(x: keras.KerasTensor, prefix: str = "") -> keras.KerasTensor:
+    """(L, C) -> (2C,): global max and global mean over positions, concatenated."""
+    return layers.Concatenate(name=f"{prefix}pooled")(
+        [
+            layers.GlobalMaxPooling1D(name=f"{prefix}gmax")(x),
+            layers.GlobalAveragePooling1D(name=f"{prefix}gavg")(x),
+        ]
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from brainresnet_tf.models.blocks import BN_MOMENTUM, residual_block
+from brainresnet_tf.models.blocks import BN_MOMENTUM, global_max_mean, residual_block
 from brainresnet_tf.models.heads import add_heads
 from brainresnet_tf.models.specs import ResNetSpec
 
@@ -30,13 +30,7 @@ def build_resnet_encoder(
             x = residual_block(
                 x, filters, spec.kernel_size, 2**b if spec.dilate else 1, name=f"{prefix}stage{s}_block{b}"
             )
-    pooled = layers.Concatenate(name=f"{prefix}pooled")(
-        [
-            layers.GlobalMaxPooling1D(name=f"{prefix}gmax")(x),
-            layers.GlobalAveragePooling1D(name=f"{prefix}gavg")(x),
-        ]
-    )
-    return keras.Model(inputs, pooled, name=name)
+    return keras.Model(inputs, global_max_mean(x, prefix), name=name)
 
 
 def build_resnet(
