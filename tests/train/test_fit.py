@@ -9,7 +9,7 @@ import pytest
 
 from brainresnet_tf.models.saving import load_model
 from brainresnet_tf.train.config import load_config
-from brainresnet_tf.train.fit import train_model
+from brainresnet_tf.train.fit import positive_weights, train_model
 from brainresnet_tf.train.preparation import open_genome, prepare_windows
 
 
@@ -61,3 +61,18 @@ def test_resume_continues_from_checkpoint(tiny_run):
     assert history.loc[0, "loss"] == pytest.approx(first.loc[0, "loss"])  # epoch 1 not re-run
     for a, b in zip(seen["weights"], ckpt_weights):
         np.testing.assert_array_equal(a, b)
+
+
+def test_positive_weights_are_sqrt_of_class_ratio_clipped():
+    n = 1000
+    labels = np.zeros((n, 4), dtype=np.float32)
+    labels[:250, 0] = 1  # 25% positives: sqrt(3)
+    labels[:10, 1] = 1  # 1% positives: sqrt(99), just under the clip
+    labels[:1, 2] = 1  # 0.1% positives: clipped to 10
+    labels[:700, 3] = 1  # more positives than negatives: never below 1
+    labels[900:, 0] = np.nan  # masked labels count as neither class
+    weights = positive_weights(labels)
+    assert weights[0] == pytest.approx(np.sqrt(650 / 250), abs=1e-4)
+    assert weights[1] == pytest.approx(np.sqrt(99), abs=1e-4)
+    assert weights[2] == 10.0
+    assert weights[3] == 1.0
