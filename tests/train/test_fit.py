@@ -66,7 +66,7 @@ def test_resume_continues_from_checkpoint(tiny_run):
 def test_positive_weights_are_sqrt_of_class_ratio_clipped():
     n = 1000
     labels = np.zeros((n, 4), dtype=np.float32)
-    labels[:250, 0] = 1  # 25% positives: sqrt(3)
+    labels[:250, 0] = 1  # 250 positives, 650 negatives once the last 100 are masked (below)
     labels[:10, 1] = 1  # 1% positives: sqrt(99), just under the clip
     labels[:1, 2] = 1  # 0.1% positives: clipped to 10
     labels[:700, 3] = 1  # more positives than negatives: never below 1
