@@ -244,3 +244,41 @@ def check_read_variants(variants: list, stats, seqs: dict[str, str]) -> None:
         key = (v.genome_chrom, v.pos, v.ref, v.alt)
         assert key not in seen
         seen.add(key)
+
+
+# peaks of a genome-wide file that a one-chromosome genome lacks: 3 on chr2, 2 on chrEBV, 1 on chrUn_x
+OFF_GENOME_PEAKS = [("chr2", 100, 300)] * 3 + [("chrEBV", 10, 200)] * 2 + [("chrUn_x", 0, 150)]
+
+
+def make_partial_genome_run(tmp_path: Path) -> Path:
+    """A one-chromosome genome (chr1, 60 kb) with genome-wide peak files, and a config of tiny models.
+
+    Profile 'a' has 9 peaks on chr1 (one written ``1``, the alias) and the 6 of
+    :data:`OFF_GENOME_PEAKS` after its third line; profile 'b' has 9 peaks, all on chr1. Held out:
+    valid chr1:40001-50000, test chr1:50001-60000. Returns the config's path.
+    """
+    rng = np.random.default_rng(5)
+    fasta = write_fasta(tmp_path / "chr1.fa", {"chr1": "".join(rng.choice(list("ACGT"), 60_000))})
+    on_a = [("chr1", s, s + 200) for s in (2_000, 9_000, 17_000, 26_000, 33_000, 42_000, 47_000, 52_000)]
+    on_a.append(("1", 57_000, 57_200))
+    rows_a = on_a[:3] + OFF_GENOME_PEAKS + on_a[3:]
+    rows_b = [
+        ("chr1", s, s + 200) for s in (3_000, 11_000, 20_000, 29_000, 36_000, 44_000, 48_000, 54_000, 58_000)
+    ]
+    for name, rows in (("a", rows_a), ("b", rows_b)):
+        write_text(tmp_path / f"{name}.bed", "".join(f"{c}\t{s}\t{e}\n" for c, s, e in rows))
+    cfg = {
+        "genome": {"fasta": str(fasta)},
+        "profiles": [{"name": n, "peaks": str(tmp_path / f"{n}.bed")} for n in ("a", "b")],
+        "windows": {
+            "context": 200,
+            "valid_regions": ["chr1:40001-50000"],
+            "test_regions": ["chr1:50001-60000"],
+        },
+        "model": {"resnet": {"stem_filters": 8, "stem_kernel": 9, "stage_filters": [8], "head_units": 8}},
+        "training": {"ensemble": 1, "epochs": 1, "batch_size": 16, "tensorboard": False, "progress": False},
+        "out_dir": str(tmp_path / "run"),
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path

@@ -34,9 +34,17 @@ from brainresnet_tf.data.targets import Profile, bin_labels, grid_labels, peak_t
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.atomic import atomic_open
 from brainresnet_tf.io.genome import Genome
-from brainresnet_tf.io.intervals import read_bed
+from brainresnet_tf.io.intervals import PeakStats, read_bed
 
-__all__ = ["SPLITS", "WindowSpec", "WindowTable", "build_window_table", "check_spec", "default_chroms"]
+__all__ = [
+    "SPLITS",
+    "WindowSpec",
+    "WindowTable",
+    "build_window_table",
+    "check_spec",
+    "default_chroms",
+    "skipped_peak_notes",
+]
 
 _MAIN_CHROM = re.compile(r"^(chr)?([0-9]+|X|Y)$")
 MIN_TRAIN_WINDOWS = 500  # fewer training windows than this draw a warning
@@ -205,6 +213,9 @@ class WindowTable:
         extra = {}
         if "fingerprint" in self.meta:
             extra["fingerprint"] = np.array(json.dumps(self.meta["fingerprint"], sort_keys=True))
+        if self.meta.get("skipped_peaks"):
+            skipped = {name: stats.to_dict() for name, stats in self.meta["skipped_peaks"].items()}
+            extra["skipped_peaks"] = np.array(json.dumps(skipped))
         with atomic_open(path, "wb") as fh:
             np.savez_compressed(
                 fh,
@@ -227,6 +238,9 @@ class WindowTable:
                 meta = {}
                 if "fingerprint" in z.files:
                     meta["fingerprint"] = json.loads(str(z["fingerprint"]))
+                if "skipped_peaks" in z.files:
+                    skipped = json.loads(str(z["skipped_peaks"]))
+                    meta["skipped_peaks"] = {name: PeakStats.from_dict(d) for name, d in skipped.items()}
                 if "chrom_code" in z.files:
                     return cls(
                         [str(p) for p in z["profiles"]],
@@ -312,12 +326,16 @@ class _ChromBins:
 
 
 def build_window_table(
-    genome: Genome, profiles: list[Profile], spec: WindowSpec, progress: bool = True
+    genome: Genome, profiles: list[Profile], spec: WindowSpec, progress: bool = True, strict: bool = False
 ) -> WindowTable:
     """Bin the genome, label each bin per profile, keep positives plus sampled negatives.
 
-    ``table.meta`` records ``dropped_at_boundaries`` (bins whose context would reach into
-    another split) and ``layout`` (what each split holds), for :func:`table_notes`.
+    Peaks on chromosomes the genome lacks are skipped and counted in ``table.meta["skipped_peaks"]``
+    (profile name -> :class:`PeakStats`, profiles with skips only; :func:`skipped_peak_notes`);
+    a peak file with no peak on the genome is an InputError. ``strict``: the first such peak is
+    an InputError naming its line. ``table.meta`` also records ``dropped_at_boundaries`` (bins
+    whose context would reach into another split) and ``layout`` (what each split holds), for
+    :func:`table_notes`.
     """
     check_spec(spec)
     if not profiles:
@@ -326,14 +344,17 @@ def build_window_table(
     chroms = binned_chroms(genome, spec)
     layout = split_layout(genome, chroms, spec)
 
-    peak_sets, signal_sets = [], []
+    peak_sets, signal_sets, skipped = [], [], {}
     for p in profiles:
         if p.peaks is None and (p.bigwig is None or not signal):
             raise InputError(
                 f"profile {p.name!r}: needs a peaks file" + ("" if signal else " (target is 'peaks')")
             )
-        peak_sets.append(peak_tracks(read_bed(p.peaks, genome)) if p.peaks else None)
+        stats = None if strict or p.peaks is None else PeakStats(p.peaks)
+        peak_sets.append(peak_tracks(read_bed(p.peaks, genome, skipped=stats)) if p.peaks else None)
         signal_sets.append(signal_tracks(p.bigwig, genome, chroms) if signal else None)
+        if stats is not None and stats.skipped:
+            skipped[p.name] = stats
 
     bins = [
         _first_pass(genome, chrom, peak_sets, signal_sets, spec, layout)
@@ -364,6 +385,7 @@ def build_window_table(
     del candidates, positive
 
     table = _second_pass(bins, keep, gc, split, profiles, peak_sets, spec)
+    table.meta["skipped_peaks"] = skipped
     table.meta["dropped_at_boundaries"] = int((split == DROPPED).sum())
     table.meta["layout"] = {SPLITS[s]: layout.describe(s) for s in (VALID, TEST)}
     table.meta["blocks"] = {SPLITS[s]: n for s, n in layout.blocks.items()}
@@ -524,6 +546,16 @@ def check_splits(table: WindowTable, spec: WindowSpec, needed: tuple[str, ...] =
             f"windows: the {what} split has no windows (no peak falls in what windows.{name}_chroms / "
             f"{name}_regions / {name}_fraction hold out); hold out more or other sequence"
         )
+
+
+def skipped_peak_notes(table: WindowTable) -> list[str]:
+    """One line per profile whose peaks were skipped for lying on chromosomes the genome lacks,
+    e.g. ``windows: NeuN NeuN.bed.gz: skipped 48,112 of 49,500 peaks on 23 chromosomes not in the
+    genome (chr1 4,100, chr2 3,900, chr3 3,500, +20 more)``."""
+    return [
+        f"windows: {name} {stats.path.name}: {stats.summary()}"
+        for name, stats in table.meta.get("skipped_peaks", {}).items()
+    ]
 
 
 def table_notes(table: WindowTable, spec: WindowSpec) -> list[str]:

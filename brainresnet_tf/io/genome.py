@@ -291,16 +291,26 @@ class Genome:
         self._codes: np.ndarray | None = None
 
     # -- names ---------------------------------------------------------------------------
-    def resolve(self, chrom: str, path: str | os.PathLike | None = None, line: int | None = None) -> str:
-        """The genome's own name for ``chrom`` (trying aliases), or a clear InputError."""
+    def find(self, chrom: str) -> str | None:
+        """The genome's own name for ``chrom`` (trying aliases), or None when it has none."""
         if chrom in self.chrom_sizes:
             return chrom
         for alias in chrom_aliases(chrom):
             if alias in self.chrom_sizes:
                 return alias
+        return None
+
+    def names_shown(self, n: int = 5) -> str:
+        """The first ``n`` chromosome names, for messages (``chr1, chr2, ...``)."""
+        return ", ".join(list(self.chrom_sizes)[:n]) + (", ..." if len(self.chrom_sizes) > n else "")
+
+    def resolve(self, chrom: str, path: str | os.PathLike | None = None, line: int | None = None) -> str:
+        """The genome's own name for ``chrom`` (trying aliases), or a clear InputError."""
+        name = self.find(chrom)
+        if name is not None:
+            return name
         close = difflib.get_close_matches(chrom, self.chrom_sizes, n=3, cutoff=0.5)
-        have = ", ".join(list(self.chrom_sizes)[:5]) + (", ..." if len(self.chrom_sizes) > 5 else "")
-        hint = f"closest: {', '.join(close)}" if close else f"the genome has: {have}"
+        hint = f"closest: {', '.join(close)}" if close else f"the genome has: {self.names_shown()}"
         raise input_error(path, line, f"chromosome {chrom!r} is not in genome {self.path.name} ({hint})")
 
     def check_interval(

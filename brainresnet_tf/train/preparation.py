@@ -3,7 +3,9 @@
 The cached ``windows.npz`` carries a fingerprint of everything that made it: the identity (path,
 size, modification time) of the genome and of every peak, bigWig and region file, every
 ``windows`` setting and the profile list. A table whose fingerprint differs from the config's is
-rebuilt, and the caller is told which inputs changed.
+rebuilt, and the caller is told which inputs changed. It also records the peaks skipped for
+lying on chromosomes the genome lacks: their note is repeated whenever the table is reused, and a
+``strict`` run does not reuse a table built by skipping (it rebuilds, and stops at the first one).
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ from typing import Any
 
 from brainresnet_tf.data.sequence_sets import SequenceGenome, build_sequence_set, check_sequence_splits
 from brainresnet_tf.data.splits import REGION
-from brainresnet_tf.data.windows import WindowTable, build_window_table, check_splits, table_notes
+from brainresnet_tf.data.windows import (
+    WindowTable,
+    build_window_table,
+    check_splits,
+    skipped_peak_notes,
+    table_notes,
+)
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.genome import Genome
 from brainresnet_tf.io.identity import file_identity
@@ -116,12 +124,15 @@ def prepare_windows(
     progress: bool = True,
     log: Callable[[str], None] | None = None,
     needed: tuple[str, ...] = ("train", "valid"),
+    strict: bool = False,
 ) -> WindowTable:
     """The run's labelled window table: ``windows.npz`` when its fingerprint matches, else built.
 
     ``log`` receives one line per thing worth knowing: a rebuilt index or stale table (and why),
-    bins dropped at split boundaries, and warnings about too little data. A split in ``needed``
-    without windows is an InputError naming the keys to change (before any model is built).
+    one line per profile whose peaks on chromosomes the genome lacks were skipped, bins dropped
+    at split boundaries, and warnings about too little data. A split in ``needed`` without
+    windows is an InputError naming the keys to change (before any model is built). ``strict``:
+    a peak on a chromosome the genome lacks is an InputError naming its line.
     """
     say = log or (lambda _line: None)
     for note in genome.notes:
@@ -141,7 +152,12 @@ def prepare_windows(
             cached = None
         if cached is not None:
             old = cached.meta.get("fingerprint")
-            if old == fingerprint:
+            if old == fingerprint and strict and cached.meta.get("skipped_peaks"):
+                say(
+                    f"{path} was built skipping peaks on chromosomes the genome lacks; "
+                    "--strict: rebuilding it"
+                )
+            elif old == fingerprint:
                 table = cached
             else:
                 why = "; ".join(fingerprint_changes(old, fingerprint))
@@ -152,14 +168,20 @@ def prepare_windows(
                 f"{config.source or 'config'}: no profiles (expected a 'profiles:' list "
                 "with name and peaks or bigwig per profile)"
             )
-        table = build_window_table(genome, list(config.profiles), config.windows, progress=progress)
+        table = build_window_table(
+            genome, list(config.profiles), config.windows, progress=progress, strict=strict
+        )
         table.meta["fingerprint"] = fingerprint
+        for note in skipped_peak_notes(table):
+            say(note)
         check_splits(table, config.windows, needed)
         out_dir.mkdir(parents=True, exist_ok=True)
         table.save(path)
         for note in table_notes(table, config.windows):
             say(note)
     else:
+        for note in skipped_peak_notes(table):
+            say(note)
         check_splits(table, config.windows, needed)
         for note in table_notes(table, config.windows):
             if note.startswith("warning"):

@@ -29,6 +29,16 @@ def add_run_dir_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_strict_peaks_arg(parser: argparse.ArgumentParser) -> None:
+    """``--strict`` for commands that build the window table from peak files."""
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop at the first peak on a chromosome the genome lacks (default: skip such peaks, "
+        "e.g. chrEBV, chrUn_* or all but a test chromosome, and print their counts per profile)",
+    )
+
+
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     """``--set`` overrides, plus ``--out`` as ``out_dir`` when the command has one."""
     from brainresnet_tf.train.config import parse_overrides

@@ -6,7 +6,14 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from brainresnet_tf.workflows.common import add_config_args, float_list, for_terminal, int_list, say
+from brainresnet_tf.workflows.common import (
+    add_config_args,
+    add_strict_peaks_arg,
+    float_list,
+    for_terminal,
+    int_list,
+    say,
+)
 
 if TYPE_CHECKING:
     from brainresnet_tf.train.config import Config
@@ -22,6 +29,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--fractions", default="0.05,0.2,1", help="training-set fractions")
     p.add_argument("--seeds", default="0,1,2", help="seeds per fraction and mode")
     p.add_argument("--out", help="output directory (default: <out_dir>/compare_transfer)")
+    add_strict_peaks_arg(p)
     return p
 
 
@@ -37,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         tuple(float_list(args.fractions, "--fractions")),
         tuple(int_list(args.seeds, "--seeds")),
         Path(args.out) if args.out else None,
+        strict=args.strict,
     )
     return 0
 
@@ -47,8 +56,12 @@ def run_compare_transfer(
     fractions: tuple[float, ...],
     seeds: tuple[int, ...],
     out: Path | None = None,
+    strict: bool = False,
 ) -> dict:
-    """Scratch vs frozen vs fine-tuned at several data sizes; TSV, plot and a verdict."""
+    """Scratch vs frozen vs fine-tuned at several data sizes; TSV, plot and a verdict.
+
+    ``strict``: a peak on a chromosome the genome lacks is an error (default: skipped, counted).
+    """
     from brainresnet_tf.errors import InputError
     from brainresnet_tf.io.atomic import write_json
     from brainresnet_tf.train.preparation import open_genome, prepare_windows
@@ -63,7 +76,7 @@ def run_compare_transfer(
         raise InputError("compare-transfer needs --extractor (or transfer.extractor in the config)")
     out = out or Path(config.out_dir) / "compare_transfer"
     genome = open_genome(config)
-    table = prepare_windows(config, genome, out, progress=config.training.progress, log=say)
+    table = prepare_windows(config, genome, out, progress=config.training.progress, log=say, strict=strict)
     results = compare_transfer(config, genome, table, Path(extractor), out, fractions, seeds, log=say)
     verdict = transfer_verdict(results)
     write_json(out / "verdict.json", verdict)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from brainresnet_tf.workflows.common import add_config_args, for_terminal, say
+from brainresnet_tf.workflows.common import add_config_args, add_strict_peaks_arg, for_terminal, say
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,6 +30,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
         default=None,
         help="compare with a baseline: a baseline model.keras, or nothing to train one",
     )
+    add_strict_peaks_arg(p)
     return p
 
 
@@ -41,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
         load_config(run_config_path(args.config, Path(args.model)), parse_overrides(args.set))
     )
     check_files(config)
-    run_evaluate(config, Path(args.model), Path(args.out) if args.out else None, args.baseline)
+    run_evaluate(
+        config, Path(args.model), Path(args.out) if args.out else None, args.baseline, strict=args.strict
+    )
     return 0
 
 
@@ -57,8 +60,13 @@ def run_config_path(config: str | None, model: Path) -> Path:
     raise InputError(f"{model}: no config.used.yaml beside the model; give --config (the training config)")
 
 
-def run_evaluate(config: Config, model_path: Path, out: Path | None, baseline: str | None) -> pd.DataFrame:
-    """Evaluate a saved model on the config's test split (optionally beside a baseline)."""
+def run_evaluate(
+    config: Config, model_path: Path, out: Path | None, baseline: str | None, strict: bool = False
+) -> pd.DataFrame:
+    """Evaluate a saved model on the config's test split (optionally beside a baseline).
+
+    ``strict``: a peak on a chromosome the genome lacks is an error (default: skipped, counted).
+    """
     import pandas as pd
 
     from brainresnet_tf.models.saving import load_model
@@ -72,7 +80,9 @@ def run_evaluate(config: Config, model_path: Path, out: Path | None, baseline: s
     out.mkdir(parents=True, exist_ok=True)
     genome = open_genome(config)
     table_dir = model_path.parent if (model_path.parent / "windows.npz").exists() else out
-    table = prepare_windows(config, genome, table_dir, progress=config.training.progress, log=say)
+    table = prepare_windows(
+        config, genome, table_dir, progress=config.training.progress, log=say, strict=strict
+    )
     _check_compatible(meta, table, model_path)
     frames, preds = [], {}
     metrics, p = evaluate_model(model, meta, genome, table, meta.arch, progress=config.training.progress)

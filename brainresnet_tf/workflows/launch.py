@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from brainresnet_tf.workflows.common import add_config_args, positive_int
+from brainresnet_tf.workflows.common import add_config_args, add_strict_peaks_arg, positive_int
 
 NAME = "launch"
 
@@ -25,6 +25,7 @@ class LaunchOptions:
     resume: bool = False
     restarts: int = 0
     baseline: bool = False
+    strict: bool = False  # stop at a peak on a chromosome the genome lacks
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -54,6 +55,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
         help="what each worker runs (default train)",
     )
     p.add_argument("--baseline", action="store_true", help="train: also train the baseline CNN")
+    add_strict_peaks_arg(p)
     return p
 
 
@@ -74,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
             args.resume,
             args.restarts,
             args.baseline,
+            args.strict,
         )
     )
 
@@ -95,6 +98,8 @@ def run_launch(options: LaunchOptions) -> int:
         if options.command != "train":
             raise InputError("--baseline goes with --command train")
         worker_args.append("--baseline")
+    if options.strict:
+        worker_args.append("--strict")
     return launch(
         options.workers,
         worker_args,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from brainresnet_tf.workflows.common import (
     add_config_args,
     add_run_dir_args,
+    add_strict_peaks_arg,
     for_terminal,
     overrides_from,
     say,
@@ -26,6 +27,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     add_config_args(p)
     p.add_argument("--out", help="output directory (overrides out_dir)")
     add_run_dir_args(p)
+    add_strict_peaks_arg(p)
     return p
 
 
@@ -35,12 +37,15 @@ def run(args: argparse.Namespace) -> int:
 
     config = for_terminal(load_config(args.config, overrides_from(args)))
     check_files(config)
-    run_pretrain(config, resume=args.resume, overwrite=args.overwrite)
+    run_pretrain(config, resume=args.resume, overwrite=args.overwrite, strict=args.strict)
     return 0
 
 
-def run_pretrain(config: Config, resume: bool = False, overwrite: bool = False) -> Path:
-    """Train a multi-task model on a compendium; save its trunk as ``extractor.keras``."""
+def run_pretrain(config: Config, resume: bool = False, overwrite: bool = False, strict: bool = False) -> Path:
+    """Train a multi-task model on a compendium; save its trunk as ``extractor.keras``.
+
+    ``strict``: a peak on a chromosome the genome lacks is an error (default: skipped, counted).
+    """
     from contextlib import nullcontext
 
     from brainresnet_tf.train.distributed import is_chief
@@ -48,10 +53,10 @@ def run_pretrain(config: Config, resume: bool = False, overwrite: bool = False) 
 
     chief = is_chief(config.training.strategy)
     with claim_run_dir(config.out_dir, resume, overwrite) if chief else nullcontext():
-        return _pretrain(config, resume)
+        return _pretrain(config, resume, strict)
 
 
-def _pretrain(config: Config, resume: bool) -> Path:
+def _pretrain(config: Config, resume: bool, strict: bool = False) -> Path:
     from brainresnet_tf.io.tables import write_table
     from brainresnet_tf.models.saving import save_extractor
     from brainresnet_tf.train.distributed import is_chief
@@ -63,7 +68,7 @@ def _pretrain(config: Config, resume: bool) -> Path:
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     genome = open_genome(config)
-    table = worker_windows(config, genome, out)
+    table = worker_windows(config, genome, out, strict)
     print(f"[pretrain] {len(table.profiles)} profiles, {len(table):,} windows")
     result = train_model(config, genome, table, out, arch="resnet", resume=resume, log=say)
     if not is_chief(config.training.strategy):  # the chief evaluates and writes the extractor

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from brainresnet_tf.workflows.common import (
     add_config_args,
     add_run_dir_args,
+    add_strict_peaks_arg,
     for_terminal,
     overrides_from,
     say,
@@ -36,6 +37,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
         action="store_true",
         help="also train the baselines (DeepSEA-style CNN, k-mer logistic regression) and compare",
     )
+    add_strict_peaks_arg(p)
     return p
 
 
@@ -53,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         resume=args.resume,
         with_baseline=args.baseline,
         overwrite=args.overwrite,
+        strict=args.strict,
     )
     return 0
 
@@ -64,9 +67,15 @@ def report(table: str) -> None:
 
 
 def run_train(
-    config: Config, resume: bool = False, with_baseline: bool = False, overwrite: bool = False
+    config: Config,
+    resume: bool = False,
+    with_baseline: bool = False,
+    overwrite: bool = False,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Train the config's model (and optionally the baseline), evaluate, write reports.
+
+    ``strict``: a peak on a chromosome the genome lacks stops the run (default: skipped, counted).
 
     The chief locks ``out_dir`` for the whole run, and refuses a folder that already holds a
     run unless ``resume`` or ``overwrite``. Under multi-worker training only the chief writes
@@ -79,10 +88,12 @@ def run_train(
 
     chief = is_chief(config.training.strategy)
     with claim_run_dir(config.out_dir, resume, overwrite) if chief else nullcontext():
-        return _train_and_report(config, resume, with_baseline, chief)
+        return _train_and_report(config, resume, with_baseline, chief, strict)
 
 
-def _train_and_report(config: Config, resume: bool, with_baseline: bool, chief: bool) -> pd.DataFrame:
+def _train_and_report(
+    config: Config, resume: bool, with_baseline: bool, chief: bool, strict: bool = False
+) -> pd.DataFrame:
     import pandas as pd
     import yaml
 
@@ -98,7 +109,7 @@ def _train_and_report(config: Config, resume: bool, with_baseline: bool, chief: 
     if chief:
         write_text(out / "config.used.yaml", yaml.safe_dump(config_to_dict(config), sort_keys=False))
     genome = open_genome(config)
-    table = worker_windows(config, genome, out)
+    table = worker_windows(config, genome, out, strict)
     print("[train] windows per split and positives per profile:")
     print(table.summary().to_string(index=False))
     runs = [(config.model.arch, out)]
@@ -144,15 +155,17 @@ def list_outputs(out: Path) -> None:
     print(f"[train] wrote to {out}: " + ", ".join(n + ("/" if (out / n).is_dir() else "") for n in names))
 
 
-def worker_windows(config: Config, genome: Genome, out: Path) -> WindowTable:
-    """The window table; a non-chief worker starts from the chief's copy and writes its own."""
+def worker_windows(config: Config, genome: Genome, out: Path, strict: bool = False) -> WindowTable:
+    """The window table; a non-chief worker starts from the chief's copy and writes its own.
+
+    ``strict``: a peak on a chromosome the genome lacks is an error (default: skipped, counted)."""
     from brainresnet_tf.io.atomic import copy_file
     from brainresnet_tf.train.distributed import is_chief, worker_dir
     from brainresnet_tf.train.preparation import prepare_windows
 
     if is_chief(config.training.strategy):
-        return prepare_windows(config, genome, out, progress=config.training.progress, log=say)
+        return prepare_windows(config, genome, out, progress=config.training.progress, log=say, strict=strict)
     scratch = worker_dir(out, config.training.strategy)
     if (out / "windows.npz").exists() and not (scratch / "windows.npz").exists():
         copy_file(out / "windows.npz", scratch / "windows.npz")
-    return prepare_windows(config, genome, scratch, progress=False)
+    return prepare_windows(config, genome, scratch, progress=False, strict=strict)

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from brainresnet_tf.data.targets import Profile
-from brainresnet_tf.data.windows import WindowSpec, WindowTable, build_window_table
+from brainresnet_tf.data.windows import WindowSpec, WindowTable, build_window_table, skipped_peak_notes
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.genome import Genome
-from tests.toy_data import write_fasta, write_text
+from tests.toy_data import OFF_GENOME_PEAKS, write_fasta, write_text
 
 
 def _peaks(tmp_path, name, rows):
@@ -67,6 +67,44 @@ def test_window_config_errors(genome, tmp_path):
         build_window_table(genome, [Profile("a", peaks=a)], WindowSpec(test_chroms=("chr9",)))
     with pytest.raises(InputError, match="needs a peaks file"):
         build_window_table(genome, [Profile("a")], WindowSpec())
+
+
+def test_peaks_off_a_partial_genome_are_skipped_counted_and_saved(tmp_path):
+    rng = np.random.default_rng(2)
+    g = Genome(write_fasta(tmp_path / "chr1.fa", {"chr1": "".join(rng.choice(list("ACGT"), 8000))}), tmp_path)
+    on = [("chr1", 1000, 1200), ("1", 3000, 3200), ("chr1", 6000, 6200)]  # "1" is chr1's alias
+    a = _peaks(tmp_path, "a", on[:1] + OFF_GENOME_PEAKS + on[1:])
+    b = _peaks(tmp_path, "b", [("chr1", 4000, 4200)])
+    profiles = [Profile("a", peaks=a), Profile("b", peaks=b)]
+    spec = WindowSpec(context=200, negative_ratio=1.0)
+    table = build_window_table(g, profiles, spec, progress=False)
+    assert table.chrom_names == ["chr1"]
+    assert sorted(table.start[table.labels[:, 0] > 0].tolist()) == [1000, 3000, 6000]
+    assert table.start[table.labels[:, 1] > 0].tolist() == [4000]
+    assert list(table.meta["skipped_peaks"]) == ["a"]  # b lost nothing: no entry, no note
+    stats = table.meta["skipped_peaks"]["a"]
+    assert (stats.intervals, stats.off_genome) == (9, {"chr2": 3, "chrEBV": 2, "chrUn_x": 1})
+    assert skipped_peak_notes(table) == [
+        "windows: a a.bed: skipped 6 of 9 peaks on 3 chromosomes not in the genome "
+        "(chr2 3, chrEBV 2, chrUn_x 1)"
+    ]
+    # the same table as from the chr1 peaks alone
+    alone = build_window_table(g, [Profile("a", peaks=_peaks(tmp_path, "on", on)), profiles[1]], spec, False)
+    np.testing.assert_array_equal(alone.start, table.start)
+    np.testing.assert_array_equal(alone.labels, table.labels)
+    assert alone.meta["skipped_peaks"] == {}
+    # saved with the table (for the note when it is reused), and kept by subsets
+    table.save(tmp_path / "w.npz")
+    loaded = WindowTable.load(tmp_path / "w.npz")
+    assert skipped_peak_notes(loaded) == skipped_peak_notes(table)
+    assert skipped_peak_notes(loaded.of_split("train")) == skipped_peak_notes(table)
+    # strict: the error at the first such line, as before
+    with pytest.raises(InputError, match=r"a.bed:2: chromosome 'chr2' is not in genome chr1.fa"):
+        build_window_table(g, profiles, spec, progress=False, strict=True)
+    # a file with no peak on the genome: one error naming it, whatever the other profiles hold
+    off = _peaks(tmp_path, "off", OFF_GENOME_PEAKS)
+    with pytest.raises(InputError, match=rf"^{off}: none of its 6 peaks lies on genome chr1.fa"):
+        build_window_table(g, [profiles[1], Profile("off", peaks=off)], spec, progress=False)
 
 
 def test_real_brain_peaks_on_hg38_segment(real_data, tmp_path):

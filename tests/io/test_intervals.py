@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.genome import Genome
-from brainresnet_tf.io.intervals import read_bed
+from brainresnet_tf.io.intervals import PeakStats, iter_bed, read_bed
 from tests.toy_data import write_fasta, write_text
 
 
@@ -52,6 +52,62 @@ def test_wrong_chromosome_style_suggests_genome_names(tmp_path):
     assert df["chrom"][0] == "1"
     with pytest.raises(InputError, match=r"'chr1_random' is not in genome ens.fa \(.*"):
         read_bed(write_text(tmp_path / "x.bed", "chr1_random\t0\t10\n"), g)
+
+
+GENOME_WIDE = "chr1\t10\t20\nchr2\t1\t5\nchrEBV\t1\t9\nchr2\t7\t9\n1\t30\t40\nchrUn_x\t0\t3\n"
+
+
+def test_peaks_off_a_partial_genome_are_skipped_and_counted(tmp_path):
+    g = Genome(write_fasta(tmp_path / "one.fa", {"chr1": "ACGT" * 500}), cache_dir=tmp_path)
+    bed = write_text(tmp_path / "p.bed", "chrom\tstart\tend\n" + GENOME_WIDE)
+    stats = PeakStats(bed)
+    df = read_bed(bed, g, skipped=stats)
+    assert df["chrom"].tolist() == ["chr1", "chr1"] and df["start"].tolist() == [10, 30]  # "1" -> chr1
+    assert stats.intervals == 6 and stats.skipped == 4  # the header line is not a peak
+    assert stats.off_genome == {"chr2": 2, "chrEBV": 1, "chrUn_x": 1}
+    assert stats.summary() == (
+        "skipped 4 of 6 peaks on 3 chromosomes not in the genome (chr2 2, chrEBV 1, chrUn_x 1)"
+    )
+    assert stats.summary(shown=1).endswith("on 3 chromosomes not in the genome (chr2 2, +2 more)")
+    assert PeakStats.from_dict(stats.to_dict()) == stats
+    # in chunks: the same rows and counts
+    chunked = PeakStats(bed)
+    rows = sum((len(c) for c in iter_bed(bed, g, chunk_rows=1, skipped=chunked)), 0)
+    assert rows == 2 and chunked == stats
+    # without stats: the error at the first such line, as before
+    with pytest.raises(InputError, match=r"p.bed:3: chromosome 'chr2' is not in genome one.fa"):
+        read_bed(bed, g)
+    # a chromosome the genome has stays checked: past its end is an error naming the line
+    past = write_text(tmp_path / "past.bed", "chrEBV\t1\t9\nchr1\t1990\t2010\n")
+    with pytest.raises(InputError, match=r"past.bed:2: interval chr1:1990-2010 runs past the end of chr1"):
+        read_bed(past, g, skipped=PeakStats(past))
+    # and a skipped line is still validated
+    bad = write_text(tmp_path / "bad.bed", "chr1\t1\t9\nchrEBV\t9\t1\n")
+    with pytest.raises(InputError, match=r"bad.bed:2: bad interval chrEBV:9-1"):
+        read_bed(bad, g, skipped=PeakStats(bad))
+
+
+def test_no_peak_on_the_genome_names_the_file_and_both_sets_of_names(tmp_path):
+    g = Genome(write_fasta(tmp_path / "hg19.chr20.fa", {"chr20": "ACGT" * 500}), cache_dir=tmp_path)
+    bed = write_text(tmp_path / "p.bed", GENOME_WIDE.replace("1\t30\t40\n", ""))
+    with pytest.raises(InputError) as err:
+        read_bed(bed, g, skipped=PeakStats(bed))
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith(f"{bed}: none of its 5 peaks lies on genome hg19.chr20.fa (the peaks are on ")
+    assert "chr2, chr1, chrEBV, chrUn_x; the genome has chr20)" in message
+    assert "genome build or chromosome naming" in message
+    # an empty file stays "empty", not "no peak on the genome"
+    with pytest.raises(InputError, match="no intervals"):
+        read_bed(write_text(tmp_path / "e.bed", "# nothing\n"), g, skipped=PeakStats(tmp_path / "e.bed"))
+
+
+def test_aliases_are_not_skipped(tmp_path):
+    g = Genome(write_fasta(tmp_path / "ens.fa", {"1": "ACGT" * 100, "MT": "ACGT" * 10}), cache_dir=tmp_path)
+    bed = write_text(tmp_path / "ucsc.bed", "chr1\t0\t10\nchrM\t1\t5\nchr1_random\t0\t10\n")
+    stats = PeakStats(bed)
+    assert read_bed(bed, g, skipped=stats)["chrom"].tolist() == ["1", "MT"]
+    assert stats.off_genome == {"chr1_random": 1}
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from brainresnet_tf.data.windows import WindowTable
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.train.config import load_config
 from brainresnet_tf.train.preparation import open_genome, prepare_windows
-from tests.toy_data import make_tiny_run
+from tests.toy_data import make_partial_genome_run, make_tiny_run
 
 
 def _prepare(config, out, lines=None):
@@ -83,3 +83,35 @@ def test_region_file_relative_to_the_config(tmp_path, monkeypatch):
     valid = table.split == "valid"
     assert set(table.chrom[valid]) == {"chr2"} and (table.start[valid] < 100_000).all()
     assert any("dropped 1 bins at split boundaries" in line for line in lines)
+
+
+NOTE_A = (
+    "windows: a a.bed: skipped 6 of 15 peaks on 3 chromosomes not in the genome (chr2 3, chrEBV 2, chrUn_x 1)"
+)
+
+
+def test_partial_genome_note_on_build_and_reuse_and_strict_never_reuses(tmp_path):
+    config = load_config(make_partial_genome_run(tmp_path))
+    out = tmp_path / "run"
+    table, lines = _prepare(config, out)
+    assert [line for line in lines if "not in the genome" in line] == [NOTE_A]  # b skipped nothing
+    assert set(table.chrom) == {"chr1"} and table.summary()["a"].sum() == 9
+    again, lines = _prepare(config, out)
+    assert not any("rebuilding" in line for line in lines)  # reused, and the note said again
+    assert [line for line in lines if "not in the genome" in line] == [NOTE_A]
+    np.testing.assert_array_equal(again.labels, table.labels)
+    # --strict does not take the table built by skipping: it rebuilds and stops at the first one
+    lines = []
+    with pytest.raises(InputError, match=r"a.bed:4: chromosome 'chr2' is not in genome chr1.fa"):
+        prepare_windows(config, open_genome(config), out, progress=False, log=lines.append, strict=True)
+    assert any("built skipping peaks" in line and "--strict: rebuilding it" in line for line in lines)
+    # a strict run on peaks all on the genome reuses its table as before
+    only_b = load_config(
+        make_partial_genome_run(tmp_path), {"profiles": [dict(name="b", peaks=str(tmp_path / "b.bed"))]}
+    )
+    _prepare(only_b, tmp_path / "b")
+    lines = []
+    prepare_windows(
+        only_b, open_genome(only_b), tmp_path / "b", progress=False, log=lines.append, strict=True
+    )
+    assert not any("rebuilding" in line or "not in the genome" in line for line in lines)

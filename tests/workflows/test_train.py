@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from brainresnet_tf.train.config import load_config
+from tests.toy_data import make_partial_genome_run
 
 
 def test_train_with_baseline_writes_long_metrics(trained):
@@ -83,3 +84,62 @@ def test_cli_reports_bad_config_cleanly(tmp_path):
     assert done.returncode == 2
     assert "unknown config key 'training.epochz'; did you mean 'training.epochs'?" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_train_notes_peaks_off_the_genome_once_per_profile(tmp_path, capsys):
+    from brainresnet_tf.train.preparation import open_genome
+    from brainresnet_tf.workflows.train import worker_windows
+
+    config = load_config(make_partial_genome_run(tmp_path))
+    table = worker_windows(config, open_genome(config), Path(config.out_dir))
+    out = capsys.readouterr().out
+    notes = [line for line in out.splitlines() if "not in the genome" in line]
+    assert notes == [
+        "windows: a a.bed: skipped 6 of 15 peaks on 3 chromosomes not in the genome "
+        "(chr2 3, chrEBV 2, chrUn_x 1)"
+    ]
+    assert set(table.chrom) == {"chr1"}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train"],
+        ["evaluate", "--model", "m.keras"],
+        ["pretrain"],
+        ["compare-transfer"],
+        ["launch", "--workers", "2"],
+    ],
+)
+def test_strict_flag_on_every_command_that_builds_windows(argv):
+    from brainresnet_tf.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(argv).strict is False
+    assert parser.parse_args(argv + ["--strict"]).strict is True
+
+
+def test_launch_passes_strict_to_its_workers(tmp_path, monkeypatch):
+    import brainresnet_tf.train.launcher as launcher
+    from brainresnet_tf.workflows.launch import LaunchOptions, run_launch
+
+    seen = []
+    monkeypatch.setattr(launcher, "launch", lambda n, worker_args, *a, **k: seen.append(worker_args) or 0)
+    cfg = make_partial_genome_run(tmp_path)
+    run_launch(LaunchOptions(2, str(cfg)))
+    run_launch(LaunchOptions(2, str(cfg), strict=True))
+    assert "--strict" not in seen[0] and seen[1][-1] == "--strict"
+
+
+def test_train_strict_stops_at_the_first_peak_off_the_genome(tmp_path, capsys):
+    from brainresnet_tf.cli import main
+
+    cfg = make_partial_genome_run(tmp_path)
+    assert main(["train", "--config", str(cfg), "--strict"]) == 2
+    captured = capsys.readouterr()
+    error = [line for line in captured.err.splitlines() if line.startswith("brainresnet: error:")]
+    assert error == [
+        f"brainresnet: error: {tmp_path / 'a.bed'}:4: chromosome 'chr2' is not in genome chr1.fa "
+        "(closest: chr1)"
+    ]
+    assert "not in the genome" not in captured.out
