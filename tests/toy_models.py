@@ -146,3 +146,35 @@ def position_model(length: int, n_profiles: int = 2, seed: int = 0) -> keras.Mod
     model = keras.Model(inp, dense(keras.layers.Flatten()(inp)))
     dense.set_weights([rng.normal(0, 0.5, (4 * length, n_profiles)), np.zeros(n_profiles)])
     return model
+
+
+def kmer_model(length: int, n_profiles: int = 2, seed: int = 0):
+    """A k-mer baseline (k = 2, 3; 2-fold CV over two strengths) fitted on 200 random windows of
+    ``length`` bases whose labels depend on k-mer content (GC-rich; holding a GATA), so its
+    coefficients are not zero: a fast stand-in for ``brainresnet train --baseline``'s."""
+    from brainresnet_tf.models.kmer import KmerModel, KmerSpec
+
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 4, (200, length)).astype(np.uint8)
+    text = ["".join("ACGT"[c] for c in row) for row in codes]
+    gc = np.isin(codes, (1, 2)).mean(axis=1)
+    labels = [gc > np.median(gc), np.array(["GATA" in t or "TATC" in t for t in text])]
+    labels = np.stack([labels[i % 2] for i in range(n_profiles)], axis=1).astype(np.float32)
+    spec = KmerSpec(ks=(2, 3), c_grid=(0.1, 1.0), folds=2, max_iter=500)
+    return KmerModel(spec, seed).fit(codes, labels)
+
+
+def save_kmer_model(model, folder, profiles: list[str], length: int):
+    """``folder/kmer/model.joblib`` and its ``model.json`` (arch ``kmer``), as ``train --baseline``
+    writes them; returns the model path."""
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from brainresnet_tf.io.atomic import write_json
+    from brainresnet_tf.models.saving import ModelMeta, meta_path
+
+    path = Path(folder) / "kmer" / "model.joblib"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    write_json(meta_path(path), asdict(ModelMeta(list(profiles), length, arch="kmer")))
+    return path

@@ -27,6 +27,7 @@ from brainresnet_tf.io.variants import (
     DEFAULT_MAX_INDEL,
     Region,
     SkipCallback,
+    SwapCallback,
     VariantReader,
     parse_position,
 )
@@ -54,8 +55,11 @@ class VariantTableReader(VariantReader):
         on_skip: SkipCallback | None = None,
         max_indel: int = DEFAULT_MAX_INDEL,
         format: str = "bed",
+        *,
+        orient: bool = False,
+        on_swap: SwapCallback | None = None,
     ):
-        super().__init__(path, genome, strict, region, on_skip, max_indel)
+        super().__init__(path, genome, strict, region, on_skip, max_indel, orient=orient, on_swap=on_swap)
         if format not in ("bed", "tsv"):
             raise InputError(f"variant table format {format!r}: expected bed or tsv")
         self.format = format

@@ -13,6 +13,7 @@ from brainresnet_tf.io.variants import (
     DEFAULT_MAX_INDEL,
     Region,
     SkipCallback,
+    SwapCallback,
     VariantReader,
     _open_bytes,
 )
@@ -60,11 +61,19 @@ def open_variants(
     on_skip: SkipCallback | None = None,
     max_indel: int = DEFAULT_MAX_INDEL,
     format: str | None = None,
+    *,
+    orient: bool = False,
+    on_swap: SwapCallback | None = None,
 ) -> VariantReader:
-    """The reader for ``path``: VCF, BED-like or TSV table (``format``, or detected)."""
+    """The reader for ``path``: VCF, BED-like or TSV table (``format``, or detected).
+
+    ``orient``: alleles given the other way round (ALT is the genome's) are swapped and handed
+    to ``on_swap`` instead of skipped (:class:`~brainresnet_tf.io.variants.VariantReader`).
+    """
     fmt = format or detect_format(path)
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    swap = {"orient": orient, "on_swap": on_swap}
     if fmt == "vcf":
-        return VcfReader(path, genome, strict, region, on_skip, max_indel)
-    return VariantTableReader(path, genome, strict, region, on_skip, max_indel, fmt)
+        return VcfReader(path, genome, strict, region, on_skip, max_indel, **swap)
+    return VariantTableReader(path, genome, strict, region, on_skip, max_indel, fmt, **swap)

@@ -22,6 +22,10 @@ What is not scored is never silently dropped: every skipped allele is counted by
   through repeats, as ``bcftools norm -f`` does): a record that was not is normalised and counted
   (``strict``: an error naming the line). Trimming the shared bases that a multi-allelic record
   needs for its longest allele is not counted.
+* ``orient`` (opt-in): where REF does not match the genome but ALT does over its length at POS
+  (an SNV given the other way round), the two are swapped so the genome's allele is scored as
+  REF; the :class:`Variant` says ``swapped``, the swap is counted (``oriented``) and handed to
+  ``on_swap`` with its file and line. Neither allele matching is a ``ref_mismatch`` as before.
 * The same allele twice (same chromosome, position, REF and ALT once normalised, so ``1`` and
   ``chr1``, or two spellings of one indel, are the same): the repeat is skipped and counted as
   ``duplicate``. Detection holds about 60 bytes per scored allele.
@@ -65,14 +69,17 @@ _BASES = "ACGTN"
 
 # on_skip(line, (CHROM, POS, ID, REF) as written, ALT, reason, message)
 SkipCallback = Callable[[int, list[str], str, str, str], None]
+# on_swap(line, (CHROM, POS, ID, REF) as written, ALT as written)
+SwapCallback = Callable[[int, list[str], str], None]
 
 
 @dataclass(frozen=True)
 class Variant:
     """One allele to score, normalised: the genome's chromosome, 1-based position, alleles.
 
-    ``pos``, ``ref`` and ``alt`` are the left-normalised allele (what is scored); ``kind`` is one
-    of :data:`VARIANT_TYPES`.
+    ``pos``, ``ref`` and ``alt`` are the left-normalised allele (what is scored: ``ref`` is the
+    genome's); ``kind`` is one of :data:`VARIANT_TYPES`. ``swapped``: the input gave the two
+    alleles the other way round (``orient``), so its REF is ``alt`` here.
     """
 
     chrom: str  # as written in the input (kept in the output)
@@ -83,6 +90,7 @@ class Variant:
     alt: str
     line: int
     kind: str = "snv"
+    swapped: bool = False
 
 
 @dataclass
@@ -94,6 +102,7 @@ class VariantStats:
     scored: int = 0
     normalised: int = 0
     outside_region: int = 0
+    oriented: int = 0  # REF and ALT swapped to match the genome (``orient``)
     scored_types: dict[str, int] = field(default_factory=lambda: {t: 0 for t in VARIANT_TYPES})
     skipped: dict[str, int] = field(default_factory=lambda: {r: 0 for r in SKIP_REASONS})
 
@@ -103,6 +112,8 @@ class VariantStats:
         types = ", ".join(f"{k} {v:,}" for k, v in self.scored_types.items() if v)
         outside = f" ({self.outside_region:,} outside the region)" if self.outside_region else ""
         normalised = f", {self.normalised:,} left-normalised" if self.normalised else ""
+        if self.oriented:
+            normalised += f", {self.oriented:,} oriented (REF/ALT swapped to match the genome)"
         return (
             f"{self.records:,} records{outside}, {self.alleles:,} alleles: "
             f"{self.scored:,} scored" + (f" ({types})" if types else "") + normalised + ", "
@@ -193,6 +204,13 @@ def is_symbolic(alt: str) -> bool:
     )
 
 
+def _genome_bases(codes: np.ndarray, offset: int, start: int, end: int) -> str:
+    """The genome's bases [start, end) of the chromosome at ``offset`` (0-based, in bounds)."""
+    if end - start == 1:
+        return _BASES[codes[offset + start]]
+    return "".join(_BASES[c] for c in codes[offset + start : offset + end])
+
+
 # -- files --------------------------------------------------------------------------------------
 def _open_bytes(path: Path, what: str = "VCF") -> tuple[io.BufferedReader, io.BufferedIOBase]:
     """(raw file for progress, line stream): gzip (and bgzip) detected by magic bytes; a path
@@ -225,6 +243,7 @@ class VariantReader:
 
     format = "variants"
     what = "variant file"
+    unit = "B"  # progress is counted in bytes read (:attr:`bytes_read` of :attr:`size`)
 
     def __init__(
         self,
@@ -234,6 +253,9 @@ class VariantReader:
         region: Region | str | None = None,
         on_skip: SkipCallback | None = None,
         max_indel: int = DEFAULT_MAX_INDEL,
+        *,
+        orient: bool = False,
+        on_swap: SwapCallback | None = None,
     ):
         self.path = Path(path)
         if not self.path.exists():
@@ -247,6 +269,8 @@ class VariantReader:
         self.region = Region.parse(region) if isinstance(region, str) else region
         self.on_skip = on_skip
         self.max_indel = max_indel
+        self.orient = orient
+        self.on_swap = on_swap
         self.stats = VariantStats()
         self.bytes_read = 0
         self.size = self.path.stat().st_size
@@ -373,12 +397,18 @@ class VariantReader:
                 )
                 self._skip(lineno, fields, shown, "past_chrom_end", str(message), fatal=True)
                 continue
-            found = (
-                _BASES[codes[off + pos0]]
-                if len(r) == 1
-                else "".join(_BASES[c] for c in codes[off + pos0 : off + end])
-            )
+            found = _genome_bases(codes, off, pos0, end)
+            swapped = False
             if found != r:
+                # orient: the input gave the alleles the other way round; score the genome's as REF
+                swapped = (
+                    self.orient
+                    and pos0 + len(a) <= size
+                    and _genome_bases(codes, off, pos0, pos0 + len(a)) == a
+                )
+                if swapped:
+                    r, a = a, r
+            if not swapped and found != r:
                 message = input_error(
                     self.path,
                     lineno,
@@ -434,4 +464,8 @@ class VariantReader:
             self._seen.add(key)
             self.stats.scored += 1
             self.stats.scored_types[kind] += 1
-            yield Variant(chrom, name, npos0 + 1, vid, r, a, lineno, kind)
+            if swapped:
+                self.stats.oriented += 1
+                if self.on_swap is not None:
+                    self.on_swap(lineno, fields, shown)
+            yield Variant(chrom, name, npos0 + 1, vid, r, a, lineno, kind, swapped)

@@ -15,6 +15,16 @@ insertion's edited sequence is ``d`` bases longer and is trimmed symmetrically (
 the left, the rest from the right). The reverse strand scores the reverse complement of the same
 two windows. Bases past a chromosome end are N.
 
+Any model kind scores (:func:`brainresnet_tf.inference.predictors.load_predictor`: a ``.keras``
+model, or the k-mer baseline, whose canonical k-mers make it strand-symmetric, so it is called on
+the forward windows only). ``orient`` (opt-in): an allele given the other way round (ALT is the
+genome's) is scored with the genome's allele as REF and reported in the input's orientation: the
+ref and alt predictions are exchanged before the effects are computed, so ``diff`` and
+``logit_diff``/``log2fc`` are negated exactly and ``ref`` is the probability with the input's REF
+(:func:`input_orientation`); a ``SWAPPED`` column flags it and ``<out stem>.swapped.tsv`` lists it.
+Sequence pairs without a genome are :mod:`brainresnet_tf.variant.pairs`' (same model call, same
+effect columns).
+
 Reading and window gathering (a thread), the model, and building and writing rows (a thread)
 overlap, and only a few batches are held at once, so memory does not grow with the input. What
 the reader skips (:mod:`brainresnet_tf.io.variants`) is counted by reason in
@@ -26,6 +36,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 
@@ -34,7 +45,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from brainresnet_tf.inference.predict import Predictor, prefetch
+from brainresnet_tf.inference.predict import prefetch
+from brainresnet_tf.inference.predictors import PredictFn, as_predictor
 from brainresnet_tf.io.atomic import atomic_open, write_json
 from brainresnet_tf.io.genome import N_CODE, Genome, encode, reverse_complement_codes
 from brainresnet_tf.io.tables import TableWriter
@@ -47,6 +59,7 @@ from brainresnet_tf.io.variants import (
     VariantReader,
     VariantStats,
 )
+from brainresnet_tf.models.kmer import KmerModel
 from brainresnet_tf.models.saving import ModelMeta
 
 _EPS = 1e-6
@@ -164,23 +177,78 @@ def effect_scores(
     return out
 
 
-_LAST_PREDICTOR: list = []  # [(model, Predictor)]: the last model's, so repeat calls skip tracing
+_LAST_PREDICTOR: list = []  # [(model, predictor)]: the last model's, so repeat calls skip tracing
+
+ScoringModel = keras.Model | KmerModel | PredictFn  # a model, or codes (n, L) -> per-window predictions
 
 
-def _predictor(model: keras.Model) -> Predictor:
-    """The per-strand Predictor of ``model``, reused while the same model is scored again."""
+def _predictor(model: ScoringModel) -> PredictFn:
+    """The per-strand predictor of ``model`` (:func:`~brainresnet_tf.inference.predictors.as_predictor`),
+    reused while the same model is scored again."""
     if not (_LAST_PREDICTOR and _LAST_PREDICTOR[0][0] is model):
-        _LAST_PREDICTOR[:] = [(model, Predictor(model, rc_average=False))]
+        _LAST_PREDICTOR[:] = [(model, as_predictor(model, rc_average=False))]
     return _LAST_PREDICTOR[0][1]
 
 
-class VariantScorer:
-    """Scores batches of variants with one model call each (ref and alt, both strands stacked)."""
+def with_strands(ref: np.ndarray, alt: np.ndarray) -> np.ndarray:
+    """Codes (4n, L): ref, alt, reverse-complement ref, reverse-complement alt windows."""
+    stacked = np.concatenate([ref, alt])
+    return np.concatenate([stacked, reverse_complement_codes(stacked)])
 
-    def __init__(self, model: keras.Model, meta: ModelMeta, genome: Genome, batch_size: int | None = None):
+
+def input_orientation(preds: np.ndarray, swapped: np.ndarray) -> np.ndarray:
+    """Predictions (4n, P) of :func:`with_strands` windows with ref and alt exchanged where
+    ``swapped`` (n,): every effect then has the input's sign (diff and logit_diff negated
+    exactly, ``ref`` the probability with the input's REF)."""
+    ref_f, alt_f, ref_r, alt_r = np.split(preds, 4)
+    s = np.asarray(swapped, bool)[:, None]
+    return np.concatenate(
+        [
+            np.where(s, alt_f, ref_f),
+            np.where(s, ref_f, alt_f),
+            np.where(s, alt_r, ref_r),
+            np.where(s, ref_r, alt_r),
+        ]
+    )
+
+
+def effect_columns(meta: ModelMeta, preds: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-profile score columns and the max-effect summary of :func:`with_strands` predictions."""
+    ref_f, alt_f, ref_r, alt_r = np.split(preds.astype(np.float64), 4)
+    scores = effect_scores(ref_f, alt_f, ref_r, alt_r, meta.target)
+    table: dict[str, np.ndarray] = {}
+    for i, name in enumerate(meta.profiles):
+        for key, values in scores.items():
+            table[f"{name}_{key}"] = values[:, i]
+    absdiff = np.abs(scores["diff"])
+    best = absdiff.argmax(axis=1)
+    table["max_abs_diff"] = absdiff[np.arange(len(best)), best]
+    table["max_abs_profile"] = np.asarray(meta.profiles)[best]
+    return table
+
+
+class VariantScorer:
+    """Scores batches of variants with one model call each (ref and alt, both strands stacked).
+
+    ``model``: a Keras model, the k-mer baseline, or any codes -> per-window predictions callable
+    (:func:`~brainresnet_tf.inference.predictors.load_predictor`). ``orient``: variants read the
+    other way round (``Variant.swapped``) are reported in the input's orientation, with a
+    ``SWAPPED`` column. Subclasses change what is scored (:meth:`windows`) and the key columns
+    (:meth:`id_columns`, :meth:`columns`); the model call and the scores stay these.
+    """
+
+    def __init__(
+        self,
+        model: ScoringModel,
+        meta: ModelMeta,
+        genome: Genome | None = None,
+        batch_size: int | None = None,
+        orient: bool = False,
+    ):
         self.meta = meta
         self.genome = genome
         self.batch_size = batch_size
+        self.orient = orient
         self.predictor = _predictor(model)
 
     def windows(self, variants: list[Variant]) -> np.ndarray:
@@ -188,44 +256,53 @@ class VariantScorer:
         chroms = np.array([v.genome_chrom for v in variants])
         pos = np.fromiter((v.pos for v in variants), np.int64, len(variants))
         refs, alts = [v.ref for v in variants], [v.alt for v in variants]
-        stacked = np.concatenate(
-            variant_windows(self.genome, chroms, pos, refs, alts, self.meta.input_length)
-        )
-        return np.concatenate([stacked, reverse_complement_codes(stacked)])
+        return with_strands(*variant_windows(self.genome, chroms, pos, refs, alts, self.meta.input_length))
 
     def predict(self, windows: np.ndarray) -> np.ndarray:
         """Model predictions (4n, P) for :meth:`windows` output: one call.
 
-        A short last batch is padded to ``batch_size`` so the model keeps one traced shape.
+        A short last batch is padded to ``batch_size`` so the model keeps one traced shape. A
+        strand-symmetric model (the k-mer baseline) is called on the forward windows only and
+        its predictions reused for the reverse complements (equal by construction).
         """
+        if getattr(self.predictor, "strand_symmetric", False):
+            half = self._call(windows[: len(windows) // 2], 2)
+            return np.concatenate([half, half])
+        return self._call(windows, 4)
+
+    def _call(self, windows: np.ndarray, per_variant: int) -> np.ndarray:
+        """The predictor on ``windows``, padded to ``per_variant * batch_size`` rows."""
         n = len(windows)
-        full = 4 * self.batch_size if self.batch_size else n
+        full = per_variant * self.batch_size if self.batch_size else n
         if n < full:
             windows = np.concatenate([windows, np.repeat(windows[:1], full - n, axis=0)])
-        return self.predictor(windows)[:n]
+        return np.asarray(self.predictor(windows))[:n]
 
-    def table(self, variants: list[Variant], preds: np.ndarray) -> pd.DataFrame:
-        """Output rows: VCF columns, per-profile scores, the max-effect summary."""
-        ref_f, alt_f, ref_r, alt_r = np.split(preds.astype(np.float64), 4)
-        scores = effect_scores(ref_f, alt_f, ref_r, alt_r, self.meta.target)
+    def id_columns(self, variants: list[Variant]) -> dict[str, object]:
+        """CHROM, POS, ID, REF, ALT (the input's orientation), TYPE [, SWAPPED with ``orient``]."""
         table: dict[str, object] = {
             "CHROM": [v.chrom for v in variants],
             "POS": np.array([v.pos for v in variants], dtype=np.int64),
             "ID": [v.id for v in variants],
-            "REF": [v.ref for v in variants],
-            "ALT": [v.alt for v in variants],
+            "REF": [v.alt if v.swapped else v.ref for v in variants],
+            "ALT": [v.ref if v.swapped else v.alt for v in variants],
             "TYPE": [v.kind for v in variants],
         }
-        for i, name in enumerate(self.meta.profiles):
-            for key, values in scores.items():
-                table[f"{name}_{key}"] = values[:, i]
-        absdiff = np.abs(scores["diff"])
-        best = absdiff.argmax(axis=1)
-        table["max_abs_diff"] = absdiff[np.arange(len(best)), best]
-        table["max_abs_profile"] = np.asarray(self.meta.profiles)[best]
-        return pd.DataFrame(table)
+        if self.orient:
+            table["SWAPPED"] = np.array([v.swapped for v in variants], dtype=bool)
+        return table
 
-    def score(self, variants: list[Variant]) -> pd.DataFrame:
+    def columns(self) -> list[str]:
+        """The output's columns, in order."""
+        return output_columns(self.meta, self.orient)
+
+    def table(self, variants: list, preds: np.ndarray) -> pd.DataFrame:
+        """Output rows: key columns, per-profile scores, the max-effect summary."""
+        if self.orient:
+            preds = input_orientation(preds, np.array([v.swapped for v in variants], dtype=bool))
+        return pd.DataFrame({**self.id_columns(variants), **effect_columns(self.meta, preds)})
+
+    def score(self, variants: list) -> pd.DataFrame:
         """One output row per variant (windows -> one model call -> table)."""
         return self.table(variants, self.predict(self.windows(variants)))
 
@@ -242,15 +319,15 @@ def _batches(reader: Iterator[Variant], size: int, scorer: VariantScorer) -> Ite
         yield batch, scorer.windows(batch)
 
 
-def output_columns(meta: ModelMeta) -> list[str]:
-    """The columns of a scores table for ``meta``'s profiles."""
+def score_columns(meta: ModelMeta) -> list[str]:
+    """Per-profile score columns and the max-effect summary, for ``meta``'s profiles."""
     keys = ["ref", "alt", "diff", "logit_diff" if meta.target == "peaks" else "log2fc"]
-    return (
-        ID_COLUMNS
-        + ["TYPE"]
-        + [f"{p}_{k}" for p in meta.profiles for k in keys]
-        + ["max_abs_diff", "max_abs_profile"]
-    )
+    return [f"{p}_{k}" for p in meta.profiles for k in keys] + ["max_abs_diff", "max_abs_profile"]
+
+
+def output_columns(meta: ModelMeta, orient: bool = False) -> list[str]:
+    """The columns of a scores table for ``meta``'s profiles (``SWAPPED`` with ``orient``)."""
+    return ID_COLUMNS + ["TYPE"] + (["SWAPPED"] if orient else []) + score_columns(meta)
 
 
 def side_paths(out: Path) -> tuple[Path, Path]:
@@ -259,8 +336,14 @@ def side_paths(out: Path) -> tuple[Path, Path]:
     return out.with_name(f"{stem}.skipped.tsv"), out.with_name(f"{stem}.summary.json")
 
 
+def swapped_path(out: Path) -> Path:
+    """The list of variants whose REF and ALT ``orient`` swapped, beside a scores file."""
+    stem = out.name[: -len(out.suffix)] if out.suffix else out.name
+    return out.with_name(f"{stem}.swapped.tsv")
+
+
 def score_variants(
-    model: keras.Model,
+    model: ScoringModel,
     meta: ModelMeta,
     genome: Genome,
     vcf: str | os.PathLike,
@@ -273,6 +356,7 @@ def score_variants(
     log: Callable[[str], None] | None = None,
     max_indel: int = DEFAULT_MAX_INDEL,
     format: str | None = None,
+    orient: bool = False,
 ) -> VariantStats:
     """Score every allele of ``vcf`` (a VCF, BED-like or TSV variant table: ``format`` or
     detected) and stream the rows to ``out`` (.tsv or .parquet).
@@ -280,11 +364,16 @@ def score_variants(
     Memory is a few batches (reading, the model and writing overlap). Skipped alleles are
     listed in ``<out stem>.skipped.tsv`` (file, line, reason, message) and counted in
     ``<out stem>.summary.json``; the first ``max_reported`` are also given to ``log``.
+    ``orient``: alleles given the other way round (ALT is the genome's) are scored with the
+    genome's allele as REF and reported in the input's orientation (scores negated, ``ref`` and
+    ``alt`` exchanged), flagged in a ``SWAPPED`` column, listed in ``<out stem>.swapped.tsv``
+    and counted (``oriented``) in the summary.
     """
     out = Path(out)
     skipped_path, summary_path = side_paths(out)
     shown = [0]
-    with atomic_open(skipped_path, "w") as skip_fh:
+    swaps = atomic_open(swapped_path(out), "w") if orient else nullcontext()
+    with atomic_open(skipped_path, "w") as skip_fh, swaps as swap_fh:
         skip_fh.write("file\tline\tCHROM\tPOS\tID\tREF\tALT\treason\tmessage\n")
 
         def on_skip(line, fields, alt, reason, message):
@@ -300,39 +389,60 @@ def score_variants(
                 shown[0] += 1
                 log(f"skipped: {message}")
 
-        reader = open_variants(vcf, genome, strict, region, on_skip, max_indel, format)
-        _score_stream(
-            reader, VariantScorer(model, meta, genome, batch_size), TableWriter(out), batch_size, progress
+        on_swap = None
+        if orient:
+            swap_fh.write("file\tline\tCHROM\tPOS\tID\tREF\tALT\n")
+
+            def on_swap(line, fields, alt):
+                swap_fh.write(f"{vcf}\t{line}\t{fields[0]}\t{fields[1]}\t{fields[2]}\t{fields[3]}\t{alt}\n")
+
+        reader = open_variants(
+            vcf, genome, strict, region, on_skip, max_indel, format, orient=orient, on_swap=on_swap
         )
+        scorer = VariantScorer(model, meta, genome, batch_size, orient=orient)
+        score_stream(reader, scorer, TableWriter(out), batch_size, progress)
     stats = reader.stats
-    write_json(
-        summary_path,
-        {
-            "input": str(vcf),
-            "format": reader.format,
-            "vcf": str(vcf),  # the input's old key, kept for readers of 0.1 summaries
-            "out": str(out),
-            "region": str(region) if region else None,
-            "model_input_length": meta.input_length,
-            "profiles": meta.profiles,
-            "window_convention": WINDOW_CONVENTION,
-            "max_indel": max_indel,
-            **asdict(stats),
-            "skipped_total": sum(stats.skipped.values()),
-            "skipped_list": str(skipped_path),
-        },
-    )
+    counts = asdict(stats)
+    oriented = counts.pop("oriented")
+    summary = {
+        "input": str(vcf),
+        "format": reader.format,
+        "vcf": str(vcf),  # the input's old key, kept for readers of 0.1 summaries
+        "out": str(out),
+        "region": str(region) if region else None,
+        "model_input_length": meta.input_length,
+        "profiles": meta.profiles,
+        "window_convention": WINDOW_CONVENTION,
+        "max_indel": max_indel,
+        **counts,
+        "skipped_total": sum(stats.skipped.values()),
+        "skipped_list": str(skipped_path),
+    }
+    if orient:
+        summary.update(
+            oriented=oriented,
+            swapped_list=str(swapped_path(out)),
+            orientation=ORIENT_NOTE,
+        )
+    write_json(summary_path, summary)
     return stats
 
 
-def _score_stream(
+ORIENT_NOTE = (
+    "--orient: where REF did not match the genome but ALT did, the alleles were swapped for "
+    "scoring and the effects reported in the input's orientation (diff, logit_diff/log2fc "
+    "negated; ref/alt probabilities exchanged so ref is the input REF's); SWAPPED marks them"
+)
+
+
+def score_stream(
     reader: VariantReader, scorer: VariantScorer, writer: TableWriter, batch_size: int, progress: bool
 ) -> None:
     """Read, score and write every batch; the output is renamed into place only on success."""
     bar = tqdm(
         total=reader.size,
-        unit="B",
-        unit_scale=True,
+        unit=reader.unit,
+        unit_scale=reader.unit == "B",
         desc="scoring variants",
         disable=not progress,
         leave=False,
@@ -356,7 +466,7 @@ def _score_stream(
             pending.result()
         bar.update(reader.size - bar.n)
         bar.set_postfix(variants=done)
-        writer.close(pd.DataFrame({c: [] for c in output_columns(scorer.meta)}))
+        writer.close(pd.DataFrame({c: [] for c in scorer.columns()}))
     except BaseException:
         batches.close()  # stops the reading thread before its files are closed
         pool.shutdown(wait=True, cancel_futures=True)

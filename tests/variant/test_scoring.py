@@ -270,3 +270,133 @@ def test_duplicate_records_scored_once_counted_and_listed(genome_seqs, tmp_path,
     skipped = pd.read_csv(tmp_path / "d.skipped.tsv", sep="\t")
     assert skipped["line"].tolist() == [5, 7] and skipped["ID"].tolist() == ["v1", "v1b"]
     assert set(skipped["reason"]) == {"duplicate"}
+
+
+# -- --orient: alleles given the other way round -------------------------------------------------
+def _oriented_rows(s: str) -> tuple[list[str], list[str]]:
+    """VCF rows of an SNV, an insertion and an MNV given the right way (REF = genome) and the
+    same three with REF and ALT exchanged (ALT = genome)."""
+    alleles = [
+        (1001, s[1000], other_base(s[1000])),
+        (1501, s[1500], s[1500] + "TTG"),
+        (2001, s[2000:2002], other_base(s[2000]) + other_base(s[2001])),
+    ]
+    right = [f"chr1\t{p}\tr{i}\t{r}\t{a}" for i, (p, r, a) in enumerate(alleles)]
+    swapped = [f"chr1\t{p}\ts{i}\t{a}\t{r}" for i, (p, r, a) in enumerate(alleles)]
+    return right, swapped
+
+
+def test_orient_swapped_variant_gets_exactly_the_negated_scores(genome_seqs, tmp_path):
+    """A variant given as ALT = genome base scores exactly the negated effects of the same variant
+    given the right way round: diff and logit_diff negated, ref and alt exchanged."""
+    genome, seqs = genome_seqs
+    right, swapped = _oriented_rows(seqs["chr1"])
+    model = position_model(L)
+    meta = ModelMeta(profiles=["x", "y"], input_length=L)
+    a_path, b_path = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    score_variants(model, meta, genome, write_vcf(tmp_path / "r.vcf", right), a_path, progress=False)
+    stats = score_variants(
+        model, meta, genome, write_vcf(tmp_path / "s.vcf", swapped), b_path, progress=False, orient=True
+    )
+    a, b = pd.read_parquet(a_path), pd.read_parquet(b_path)
+    assert stats.scored == 3 and stats.oriented == 3 and b["SWAPPED"].tolist() == [True] * 3
+    assert b["REF"].tolist() == a["ALT"].tolist() and b["ALT"].tolist() == a["REF"].tolist()
+    assert b["POS"].tolist() == a["POS"].tolist() == [1001, 1501, 2001]
+    assert b["TYPE"].tolist() == ["snv", "ins", "mnv"]
+    for p in meta.profiles:
+        assert (b[f"{p}_diff"] == -a[f"{p}_diff"]).all() and (a[f"{p}_diff"] != 0).all()
+        assert (b[f"{p}_logit_diff"] == -a[f"{p}_logit_diff"]).all()
+        assert (b[f"{p}_ref"] == a[f"{p}_alt"]).all() and (b[f"{p}_alt"] == a[f"{p}_ref"]).all()
+    assert (b["max_abs_diff"] == a["max_abs_diff"]).all()
+    assert b["max_abs_profile"].tolist() == a["max_abs_profile"].tolist()
+
+
+def test_orient_lists_counts_and_flags_swaps_mismatches_still_skipped(genome_seqs, tmp_path, tiny_model):
+    genome, seqs = genome_seqs
+    s = seqs["chr1"]
+    right, swapped = _oriented_rows(s)
+    neither = f"chr1\t100\tn0\t{other_base(s[99])}\t{other_base(other_base(s[99]))}"
+    # s0 is r0 the other way round: once oriented, the same allele (a duplicate, scored once)
+    vcf = write_vcf(tmp_path / "mix.vcf", [right[0], swapped[1], neither, swapped[2], swapped[0]])
+    model, meta, _ = tiny_model
+    stats = score_variants(model, meta, genome, vcf, tmp_path / "o.tsv", progress=False, orient=True)
+    out = pd.read_csv(tmp_path / "o.tsv", sep="\t")
+    assert out["ID"].tolist() == ["r0", "s1", "s2"] and out["SWAPPED"].tolist() == [False, True, True]
+    assert out.columns.tolist()[:7] == ["CHROM", "POS", "ID", "REF", "ALT", "TYPE", "SWAPPED"]
+    assert stats.oriented == 2 and stats.skipped["ref_mismatch"] == 1 and stats.skipped["duplicate"] == 1
+    assert "2 oriented" in stats.summary()
+    listed = pd.read_csv(tmp_path / "o.swapped.tsv", sep="\t", dtype=str)
+    assert listed.columns.tolist() == ["file", "line", "CHROM", "POS", "ID", "REF", "ALT"]
+    assert listed["line"].tolist() == ["4", "6"] and listed["ID"].tolist() == ["s1", "s2"]
+    assert listed.iloc[1, 2:].tolist() == swapped[2].split("\t")  # as written
+    assert (listed["file"] == str(vcf)).all()
+    summary = json.loads((tmp_path / "o.summary.json").read_text())
+    assert summary["oriented"] == 2 and summary["swapped_list"].endswith("o.swapped.tsv")
+    assert summary["skipped"]["ref_mismatch"] == 1
+    with pytest.raises(InputError, match=r"mix\.vcf:5: REF .* does not match"):  # neither matches
+        score_variants(model, meta, genome, vcf, tmp_path / "x.tsv", progress=False, orient=True, strict=True)
+    assert not (tmp_path / "x.tsv").exists() and not (tmp_path / "x.swapped.tsv").exists()
+
+
+def test_without_orient_swapped_variants_are_mismatches_and_nothing_new_is_written(
+    genome_seqs, tmp_path, tiny_model
+):
+    genome, seqs = genome_seqs
+    right, swapped = _oriented_rows(seqs["chr1"])
+    vcf = write_vcf(tmp_path / "mix.vcf", [right[0], swapped[0], swapped[1]])
+    model, meta, _ = tiny_model
+    stats = score_variants(model, meta, genome, vcf, tmp_path / "p.tsv", progress=False)
+    out = pd.read_csv(tmp_path / "p.tsv", sep="\t")
+    assert out["ID"].tolist() == ["r0"] and "SWAPPED" not in out.columns
+    assert stats.skipped["ref_mismatch"] == 2 and stats.oriented == 0
+    assert not (tmp_path / "p.swapped.tsv").exists()
+    summary = json.loads((tmp_path / "p.summary.json").read_text())
+    assert "oriented" not in summary and "swapped_list" not in summary
+
+
+# -- the k-mer baseline --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def kmer():
+    from tests.toy_models import kmer_model
+
+    return kmer_model(L), ModelMeta(profiles=["x", "y"], input_length=L, arch="kmer")
+
+
+class _CountingKmer:
+    """A KmerPredictor that records how many windows it was given."""
+
+    strand_symmetric = True
+
+    def __init__(self, model):
+        self.model, self.rows = model, 0
+
+    def __call__(self, codes):
+        self.rows += len(codes)
+        return self.model.predict(codes)
+
+
+def test_kmer_model_scores_alt_minus_ref_equal_to_both_strands_averaged(genome_seqs, tmp_path, kmer):
+    """The k-mer baseline scores variants like any model: its prediction on the alt windows minus
+    the ref windows; called on one strand, equal to averaging both (canonical k-mers)."""
+    from brainresnet_tf.variant.scoring import effect_scores
+
+    genome, seqs = genome_seqs
+    model, meta = kmer
+    vcf = write_vcf(tmp_path / "k.vcf", some_variants(seqs, 9) + _oriented_rows(seqs["chr1"])[0][1:])
+    variants = list(VcfReader(vcf, genome))
+    spy = _CountingKmer(model)
+    scorer = VariantScorer(spy, meta, genome, batch_size=4)
+    table = scorer.score(variants)
+    assert spy.rows == 2 * len(variants)  # forward windows only
+    blocks = np.split(scorer.windows(variants), 4)  # ref_f, alt_f, ref_r, alt_r
+    preds = [model.predict(b).astype(np.float64) for b in blocks]
+    np.testing.assert_array_equal(preds[0], preds[2])  # strand-symmetric by construction
+    want = effect_scores(*preds)
+    for i, p in enumerate(meta.profiles):
+        for key in ("ref", "alt", "diff", "logit_diff"):
+            np.testing.assert_array_equal(table[f"{p}_{key}"].to_numpy(), want[key][:, i])
+        np.testing.assert_allclose(table[f"{p}_diff"], preds[1][:, i] - preds[0][:, i], atol=1e-12)
+    assert (table["x_diff"] != 0).any() and (table["y_diff"] != 0).any()
+    score_variants(model, meta, genome, vcf, tmp_path / "k.parquet", batch_size=4, progress=False)
+    streamed = pd.read_parquet(tmp_path / "k.parquet")
+    np.testing.assert_array_equal(streamed["x_logit_diff"].to_numpy(), table["x_logit_diff"].to_numpy())
