@@ -17,6 +17,13 @@ in ``validation.json`` and listed in ``skipped.tsv``. Enrichment is also reporte
 type (SNVs, indels, MNVs) when the scores hold more than one.
 Predicted log(ref/alt) is ``log(p_ref) - log(p_alt)`` of one profile (``profile``), or, without
 one, of each variant's ``max_abs_profile``. Score columns are ranked by absolute value.
+
+Quantitative effects (``effect_column``: e.g. a QTL beta or log2 allelic ratio, ALT relative to
+REF, positive = ALT higher): then ``significant`` and the reads are optional (the analyses above
+run only when their columns exist), the signed prediction (``<profile>_logit_diff``, ALT minus
+REF, the same convention) is compared with it by Spearman, Pearson and sign agreement with
+bootstrap intervals, beside comparator columns (scores or observed table) and other scores files
+(``compare``), see ``brainresnet_tf.variant.quantitative``.
 """
 
 from __future__ import annotations
@@ -32,6 +39,13 @@ from scipy import stats
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.atomic import save_figure, write_json
 from brainresnet_tf.io.tables import read_table, write_table
+from brainresnet_tf.variant.quantitative import (
+    format_quantitative,
+    plot_effect_scatter,
+    plot_sign_by_decile,
+    quantitative_table,
+    quantitative_validation,
+)
 
 _ALIASES = {
     "chrom": ("chrom", "#chrom", "chr", "chromosome"),
@@ -119,12 +133,28 @@ def _numbers(values: pd.Series, where: str, col: str, minimum: float | None, all
     return numbers
 
 
-def standardize_observed(obs: pd.DataFrame, where: str = "observed table") -> pd.DataFrame:
-    """Observed table with columns ``obs_log_ratio``, ``significant`` and the join keys found.
+def _effect_name(obs: pd.DataFrame, name: str, where: str) -> str:
+    """The observed column called ``name`` (exact, else case-insensitive), or a one-line error."""
+    if name in obs.columns:
+        return name
+    matches = [c for c in obs.columns if str(c).lower() == name.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    raise InputError(
+        f"{where}: no effect column {name!r} (found columns: {', '.join(map(str, obs.columns))})"
+    )
 
-    Every value is checked: ``pos`` a 1-based integer, reads non-negative numbers, a log ratio a
-    number (or empty), ``significant`` 0/1 or true/false; the first bad one is an InputError
-    naming the file, row and value.
+
+def standardize_observed(
+    obs: pd.DataFrame, where: str = "observed table", effect_column: str | None = None
+) -> pd.DataFrame:
+    """Observed table with columns ``obs_log_ratio``, ``significant`` and the join keys found,
+    and ``obs_effect`` (the measured effect, ALT relative to REF) when ``effect_column`` is given.
+
+    Every value is checked: ``pos`` a 1-based integer, reads non-negative numbers, a log ratio or
+    effect a number (or empty), ``significant`` 0/1 or true/false; the first bad one is an
+    InputError naming the file, row and value. With ``effect_column``, ``significant`` and the
+    reads (or log ratio) are optional.
     """
     obs = obs.reset_index(drop=True)
     out = pd.DataFrame(index=obs.index)
@@ -138,6 +168,9 @@ def standardize_observed(obs: pd.DataFrame, where: str = "observed table") -> pd
             out[key] = pos.astype(np.int64)
         else:
             out[key] = obs[col].astype(str)
+    effect = None if effect_column is None else _effect_name(obs, effect_column, where)
+    if effect is not None:
+        out["obs_effect"] = _numbers(obs[effect], where, effect, None, allow_nan=True)
     lr, rr, ar = _find(obs, "log_ratio"), _find(obs, "ref_reads"), _find(obs, "alt_reads")
     if lr is not None:
         out["obs_log_ratio"] = _numbers(obs[lr], where, lr, None, allow_nan=True)
@@ -146,16 +179,17 @@ def standardize_observed(obs: pd.DataFrame, where: str = "observed table") -> pd
         alt = _numbers(obs[ar], where, ar, 0, allow_nan=False)
         out["ref_reads"], out["alt_reads"] = ref, alt
         out["obs_log_ratio"] = np.log((ref + 0.5) / (alt + 0.5))
-    else:
+    elif effect is None:
         raise InputError(
             f"{where}: needs ref_reads and alt_reads, or log_ratio "
             f"(found columns: {', '.join(map(str, obs.columns))})"
         )
     sig = _find(obs, "significant")
-    if sig is None:
+    if sig is None and effect is None:
         raise InputError(f"{where}: needs a 'significant' column (0/1 or true/false)")
-    out["significant"] = _significance(obs[sig], where, sig)
-    used = {c for c in (_find(obs, k) for k in _ALIASES) if c is not None}
+    if sig is not None:
+        out["significant"] = _significance(obs[sig], where, sig)
+    used = {c for c in (_find(obs, k) for k in _ALIASES) if c is not None} | {effect}
     for col in obs.columns:  # carry the rest (e.g. truth labels) through to the joined table
         if col not in used and col not in out.columns:
             out[col] = obs[col]
@@ -384,6 +418,16 @@ def variant_types(ref: pd.Series, alt: pd.Series) -> np.ndarray:
     return np.where(r != a, "indel", np.where(r == 1, "snv", "mnv"))
 
 
+def _check_columns(joined: pd.DataFrame, columns: Sequence[str]) -> None:
+    """A one-line error for the first of ``columns`` the joined table lacks, listing its columns."""
+    for col in columns:
+        if col not in joined.columns:
+            raise InputError(
+                f"scores have no column {col!r} (have: "
+                f"{', '.join(c for c in joined.columns if c not in ('CHROM', 'ID'))})"
+            )
+
+
 def validate(
     joined: pd.DataFrame,
     score_column: str = "max_abs_diff",
@@ -391,50 +435,197 @@ def validate(
     top_k: Sequence[int] = (50, 100, 200),
     profile: str | None = None,
 ) -> tuple[dict, pd.DataFrame]:
-    """(summary dict, long enrichment table) for a joined scores + observed table."""
-    for col in [score_column, *comparators]:
-        if col not in joined.columns:
-            raise InputError(
-                f"scores have no column {col!r} (have: "
-                f"{', '.join(c for c in joined.columns if c not in ('CHROM', 'ID'))})"
-            )
-    sig = joined["significant"].to_numpy(bool)
-    frames = []
-    for col in [score_column, *comparators]:
-        t = enrichment(joined[col].to_numpy(float), sig, top_k)
-        frames.append(t.assign(method=col))
-    table = pd.concat(frames, ignore_index=True)
+    """(summary dict, long enrichment table) for a joined scores + observed table.
+
+    Enrichment needs a ``significant`` column, Spearman an ``obs_log_ratio`` column and sign
+    agreement both; each part is left out (and the table empty) when its columns are absent.
+    """
+    has_sig, has_ratio = "significant" in joined.columns, "obs_log_ratio" in joined.columns
+    _check_columns(joined, [score_column, *comparators] if has_sig else comparators)
+    summary: dict = {"n_joined": int(len(joined))}
+    table = enrichment(np.zeros(0), np.zeros(0, bool), []).assign(method=[])
+    sig = joined["significant"].to_numpy(bool) if has_sig else np.zeros(len(joined), bool)
+    if has_sig:
+        frames = [
+            enrichment(joined[c].to_numpy(float), sig, top_k).assign(method=c)
+            for c in (score_column, *comparators)
+        ]
+        table = pd.concat(frames, ignore_index=True)
+        summary["n_significant"] = int(sig.sum())
     table = table[["method", *[c for c in table.columns if c != "method"]]]
-    pred = predicted_log_ratio(joined, profile)
-    obs = joined["obs_log_ratio"].to_numpy(float)
-    summary = {
-        "n_joined": int(len(joined)),
-        "n_significant": int(sig.sum()),
-        "score_column": score_column,
-        "comparators": list(comparators),
-        "profile": profile or "per-variant max_abs_profile",
-        "enrichment": table[table["method"] == score_column].drop(columns="method").to_dict("records"),
-        "comparator_enrichment": table[table["method"] != score_column].to_dict("records"),
-        "spearman_significant": spearman(pred[sig], obs[sig]),
-        "spearman_all": spearman(pred, obs),
-        "sign_agreement_significant": sign_agreement(pred[sig], obs[sig]),
-    }
-    if {"REF", "ALT"} <= set(joined.columns):
+    summary.update(
+        score_column=score_column,
+        comparators=list(comparators),
+        profile=profile or "per-variant max_abs_profile",
+    )
+    if has_sig:
+        summary["enrichment"] = (
+            table[table["method"] == score_column].drop(columns="method").to_dict("records")
+        )
+        summary["comparator_enrichment"] = table[table["method"] != score_column].to_dict("records")
+    if has_ratio:
+        pred, obs = predicted_log_ratio(joined, profile), joined["obs_log_ratio"].to_numpy(float)
+        if has_sig:
+            summary["spearman_significant"] = spearman(pred[sig], obs[sig])
+        summary["spearman_all"] = spearman(pred, obs)
+        if has_sig:
+            summary["sign_agreement_significant"] = sign_agreement(pred[sig], obs[sig])
+    if has_sig and {"REF", "ALT"} <= set(joined.columns):
         types = variant_types(joined["REF"], joined["ALT"])
         score = joined[score_column].to_numpy(float)
-        summary["by_type"] = {
-            t: {
-                "n": int((types == t).sum()),
-                "n_significant": int(sig[types == t].sum()),
-                "enrichment": enrichment(score[types == t], sig[types == t], top_k).to_dict("records"),
-                "sign_agreement_significant": sign_agreement(
-                    pred[(types == t) & sig], obs[(types == t) & sig]
-                ),
+        summary["by_type"] = {}
+        for t in ("snv", "indel", "mnv"):
+            rows = types == t
+            if not rows.any():
+                continue
+            part = {
+                "n": int(rows.sum()),
+                "n_significant": int(sig[rows].sum()),
+                "enrichment": enrichment(score[rows], sig[rows], top_k).to_dict("records"),
             }
-            for t in ("snv", "indel", "mnv")
-            if (types == t).any()
-        }
+            if has_ratio:
+                part["sign_agreement_significant"] = sign_agreement(pred[rows & sig], obs[rows & sig])
+            summary["by_type"][t] = part
     return summary, table
+
+
+def effect_score_column(
+    score_columns: Sequence[str],
+    available: Sequence[str],
+    profile: str | None = None,
+    explicit: str | None = None,
+) -> str:
+    """The signed prediction compared with a measured effect: ``explicit`` (any column of the
+    scores or the observed table), else ``<profile>_logit_diff`` (or ``_log2fc`` for signal
+    models), else the scores' only such column; a one-line error otherwise."""
+    effects = [c for c in score_columns if str(c).endswith(("_logit_diff", "_log2fc"))]
+    if explicit is not None:
+        if explicit not in available:
+            raise InputError(
+                f"--effect-score {explicit!r}: no such column in the scores or the observed table "
+                f"(effect columns of the scores: {', '.join(effects) or 'none'})"
+            )
+        return explicit
+    if profile is not None:
+        for col in (f"{profile}_logit_diff", f"{profile}_log2fc"):
+            if col in score_columns:
+                return col
+        raise InputError(
+            f"scores have no column {profile}_logit_diff or {profile}_log2fc "
+            f"(effect columns: {', '.join(effects) or 'none'})"
+        )
+    if len(effects) == 1:
+        return effects[0]
+    raise InputError(
+        f"scores have {len(effects)} per-profile effect columns ({', '.join(effects) or 'none'}): "
+        "choose one with --profile or --effect-score"
+    )
+
+
+def parse_compare(spec: str) -> tuple[str, Path, str | None]:
+    """``NAME=PATH[:COLUMN]`` -> (name, path, column or None); a path that exists as written is
+    taken whole (it may hold a colon)."""
+    name, sep, rest = spec.partition("=")
+    if not sep or not name.strip() or not rest:
+        raise InputError(f"--compare {spec!r}: expected NAME=PATH[:COLUMN], e.g. cnn=cnn_scores.tsv")
+    if Path(rest).exists() or ":" not in rest:
+        return name.strip(), Path(rest), None
+    path, _, column = rest.rpartition(":")
+    return name.strip(), Path(path), column or None
+
+
+def join_compare(
+    joined: pd.DataFrame, path: Path, column: str, coordinates: bool, name: str
+) -> tuple[np.ndarray, dict]:
+    """(``column`` of the scores file ``path`` aligned to ``joined``'s rows (NaN where absent),
+    a record of the file), joined on the same key as the main scores; repeats: first row kept."""
+    df = read_table(path)
+    needed = ["CHROM", "POS", "REF", "ALT"] if coordinates else ["ID"]
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{path}: --compare {name} needs {', '.join(needed)} to join like the scores (missing "
+            f"{', '.join(missing)}; found columns: {', '.join(map(str, df.columns))})"
+        )
+    if column not in df.columns:
+        raise InputError(
+            f"{path}: no column {column!r} for --compare {name} "
+            f"(found columns: {', '.join(map(str, df.columns))})"
+        )
+    keys = join_keys(df, coordinates, scores=True)
+    values = keys.assign(_value=_numbers(df[column], str(path), column, None, allow_nan=True))
+    unique = values.drop_duplicates(list(keys.columns))
+    aligned = join_keys(joined, coordinates, scores=True).merge(unique, on=list(keys.columns), how="left")
+    result = aligned["_value"].to_numpy(float)
+    record = {
+        "file": str(path),
+        "column": column,
+        "n_rows": int(len(df)),
+        "n_duplicates": int(len(values) - len(unique)),
+        "n_matched": int(np.isfinite(result).sum()),
+    }
+    return result, record
+
+
+def _numeric_columns(columns: Sequence[str], tables: Sequence[tuple[pd.DataFrame, str]]) -> None:
+    """Each column in the first table holding it must be numbers (empty allowed): an InputError
+    naming the file and row of the first text or infinite value."""
+    for col in columns:
+        for df, where in tables:
+            if col in df.columns:
+                _numbers(df[col], where, col, None, allow_nan=True)
+                break
+
+
+def quantitative(
+    joined: pd.DataFrame,
+    main: str,
+    comparators: Sequence[str],
+    compare: dict[str, np.ndarray],
+    n_boot: int,
+    seed: int,
+) -> dict:
+    """:func:`quantitative_validation` of ``obs_effect`` vs the ``main`` column, the comparator
+    columns and the compare files' values (in that order; a repeated name is used once)."""
+    _check_columns(joined, [main, *comparators])
+    predictions = {main: pd.to_numeric(joined[main], errors="coerce").to_numpy(float)}
+    for col in comparators:
+        predictions.setdefault(col, pd.to_numeric(joined[col], errors="coerce").to_numpy(float))
+    for name, values in compare.items():
+        if name in predictions:
+            raise InputError(f"--compare {name}: the name is already a score column; choose another NAME")
+        predictions[name] = values
+    return quantitative_validation(joined["obs_effect"].to_numpy(float), predictions, n_boot, seed)
+
+
+def _read_scores(scores: str | os.PathLike) -> pd.DataFrame:
+    """The scores table, with its key columns checked."""
+    score_df = read_table(scores)
+    missing = [c for c in ("CHROM", "POS", "ID", "REF", "ALT") if c not in score_df.columns]
+    if missing:
+        raise InputError(f"{scores}: not a scores table (missing {', '.join(missing)})")
+    return score_df
+
+
+def _quantitative_outputs(out: Path, joined: pd.DataFrame, result: dict, effect_column: str) -> list[str]:
+    """Write quantitative.tsv, quantitative_scatter.png and sign_by_decile.png; their names."""
+    write_table(quantitative_table(result), out / "quantitative.tsv")
+    main = result["main"]
+    pred = pd.to_numeric(joined[main], errors="coerce").to_numpy(float)
+    effect = joined["obs_effect"].to_numpy(float)
+    ok = np.isfinite(pred) & np.isfinite(effect)
+    rho = result["sources"][main]["subsets"]["all"]["spearman"]
+    plot_effect_scatter(
+        pred[ok],
+        effect[ok],
+        out / "quantitative_scatter.png",
+        f"{main} vs {effect_column}\nSpearman {rho['value']:.3f} [{rho['lo']:.3f}, {rho['hi']:.3f}] "
+        f"(n={int(ok.sum()):,})",
+        f"predicted {main} (ALT vs REF)",
+        f"measured {effect_column} (ALT vs REF)",
+    )
+    plot_sign_by_decile(result, out / "sign_by_decile.png")
+    return ["quantitative.tsv", "quantitative_scatter.png", "sign_by_decile.png"]
 
 
 def validate_variants(
@@ -445,29 +636,51 @@ def validate_variants(
     comparators: Sequence[str] = (),
     top_k: Sequence[int] = (50, 100, 200),
     profile: str | None = None,
+    effect_column: str | None = None,
+    effect_score: str | None = None,
+    compare: Sequence[tuple[str, str | os.PathLike, str | None]] = (),
+    n_boot: int = 1000,
+    seed: int = 0,
 ) -> dict:
     """The ``validate-variants`` command: writes enrichment.tsv, validation.json, joined.tsv,
     skipped.tsv (repeated variants), enrichment.png and scatter.png to ``out_dir``; returns the
-    summary."""
+    summary. With ``effect_column`` (measured effect, ALT relative to REF) also quantitative.tsv,
+    quantitative_scatter.png and sign_by_decile.png, and ``summary["quantitative"]``; then the
+    enrichment (and scatter) outputs are written only when the observed table has their columns.
+    ``compare``: (name, scores file, column or None for the effect-score column) per other model.
+    """
     out = Path(out_dir)
-    score_df = read_table(scores)
-    missing = [c for c in ("CHROM", "POS", "ID", "REF", "ALT") if c not in score_df.columns]
-    if missing:
-        raise InputError(f"{scores}: not a scores table (missing {', '.join(missing)})")
-    obs = standardize_observed(read_table(observed), str(observed))
+    score_df = _read_scores(scores)
+    obs = standardize_observed(read_table(observed), str(observed), effect_column)
+    main = None
+    if effect_column is not None:
+        available = [*score_df.columns, *obs.columns]
+        main = effect_score_column(list(score_df.columns), available, profile, effect_score)
+        _numeric_columns([main, *comparators], [(score_df, str(scores)), (obs, str(observed))])
     coordinates = {"chrom", "pos", "ref", "alt"} <= set(obs.columns)
     score_df, dropped_scores = drop_duplicate_keys(
         score_df, join_keys(score_df, coordinates, scores=True), str(scores)
     )
     obs, dropped_obs = drop_duplicate_keys(obs, join_keys(obs, coordinates, scores=False), str(observed))
-    out.mkdir(parents=True, exist_ok=True)
     joined = join_scores(score_df, obs)
     if joined.empty:
         raise InputError(
             f"no variant of {observed} is in {scores} (join on "
-            f"{'chrom/pos/ref/alt' if 'chrom' in obs.columns else 'variant id'})"
+            f"{'chrom/pos/ref/alt' if coordinates else 'variant id'})"
         )
     summary, table = validate(joined, score_column, comparators, top_k, profile)
+    compared: dict[str, np.ndarray] = {}
+    files: dict[str, dict] = {}
+    for name, path, column in compare if main is not None else ():
+        if name in joined.columns:
+            raise InputError(f"--compare {name}: the joined table already has a column {name!r}; rename it")
+        compared[name], files[name] = join_compare(joined, Path(path), column or main, coordinates, name)
+        joined[name] = compared[name]
+    quant = None
+    if main is not None:
+        quant = quantitative(joined, main, comparators, compared, n_boot, seed)
+        quant.update(effect_column=effect_column, effect_score=main, compare_files=files)
+    out.mkdir(parents=True, exist_ok=True)
     summary = {
         "scores": str(scores),
         "observed": str(observed),
@@ -477,48 +690,67 @@ def validate_variants(
         "n_observed_duplicates": len(dropped_obs),
         "skipped_list": str(out / "skipped.tsv"),
         **summary,
+        **({"quantitative": quant} if quant is not None else {}),
     }
-    pred = predicted_log_ratio(joined, profile)
-    joined = joined.assign(pred_log_ratio=pred)
+    outputs = ["validation.json", "joined.tsv", "skipped.tsv"]
+    has_sig, has_ratio = "significant" in joined.columns, "obs_log_ratio" in joined.columns
+    pred = predicted_log_ratio(joined, profile) if has_ratio else None
+    if pred is not None:
+        joined = joined.assign(pred_log_ratio=pred)
     write_table(
         pd.DataFrame(dropped_scores + dropped_obs, columns=["file", "row", "key", "reason", "message"]),
         out / "skipped.tsv",
     )
-    write_table(table, out / "enrichment.tsv")
     write_table(joined, out / "joined.tsv")
+    if has_sig:
+        write_table(table, out / "enrichment.tsv")
+        plot_enrichment(
+            table,
+            out / "enrichment.png",
+            f"significant variants among the top k (n={len(joined)}, {summary['n_significant']} significant)",
+        )
+        outputs += ["enrichment.tsv", "enrichment.png"]
+    if has_sig and pred is not None:
+        sp = summary["spearman_significant"]
+        plot_scatter(
+            pred,
+            joined["obs_log_ratio"].to_numpy(float),
+            joined["significant"].to_numpy(bool),
+            out / "scatter.png",
+            f"predicted by {profile or 'each variant' + chr(39) + 's max_abs_profile'}; "
+            f"significant: Spearman {sp['rho']:.2f} (n={sp['n']})",
+        )
+        outputs.append("scatter.png")
+    if quant is not None:
+        outputs += _quantitative_outputs(out, joined, quant, effect_column)
+    summary["outputs"] = outputs
     write_json(out / "validation.json", summary)
-    plot_enrichment(
-        table,
-        out / "enrichment.png",
-        f"significant variants among the top k (n={len(joined)}, {summary['n_significant']} significant)",
-    )
-    sp = summary["spearman_significant"]
-    plot_scatter(
-        pred,
-        joined["obs_log_ratio"].to_numpy(float),
-        joined["significant"].to_numpy(bool),
-        out / "scatter.png",
-        f"predicted by {profile or 'each variant' + chr(39) + 's max_abs_profile'}; "
-        f"significant: Spearman {sp['rho']:.2f} (n={sp['n']})",
-    )
     return summary
 
 
 def format_summary(summary: dict) -> str:
-    """A few printable lines: enrichment per k, Spearman, sign agreement."""
-    lines = [f"{summary['n_joined']:,} variants joined, {summary['n_significant']:,} significant"]
-    for r in summary["enrichment"]:
+    """A few printable lines: enrichment per k, Spearman, sign agreement, and the quantitative
+    comparison when there is one."""
+    n_sig = summary.get("n_significant")
+    lines = [
+        f"{summary['n_joined']:,} variants joined" + (f", {n_sig:,} significant" if n_sig is not None else "")
+    ]
+    for r in summary.get("enrichment", []):
         lines.append(
             f"  top {r['k']}: {r['sig_top']}/{r['k']} significant, odds ratio "
             f"{r['odds_ratio']:.2f}, Fisher p {r['p_value']:.2g}, fold "
             f"{r['fold_enrichment']:.2f}"
         )
-    s, a = summary["spearman_significant"], summary["sign_agreement_significant"]
-    lines.append(
-        f"  Spearman (significant) {s['rho']:.3f} (p {s['p_value']:.2g}, n={s['n']}); "
-        f"all {summary['spearman_all']['rho']:.3f}"
-    )
-    lines.append(f"  sign agreement (significant) {a['fraction']:.1%} ({a['agree']}/{a['n']})")
+    if "spearman_significant" in summary:
+        s, a = summary["spearman_significant"], summary["sign_agreement_significant"]
+        lines.append(
+            f"  Spearman (significant) {s['rho']:.3f} (p {s['p_value']:.2g}, n={s['n']}); "
+            f"all {summary['spearman_all']['rho']:.3f}"
+        )
+        lines.append(f"  sign agreement (significant) {a['fraction']:.1%} ({a['agree']}/{a['n']})")
+    elif "spearman_all" in summary:
+        s = summary["spearman_all"]
+        lines.append(f"  Spearman of predicted vs observed log(ref/alt) {s['rho']:.3f} (n={s['n']})")
     by_type = summary.get("by_type", {})
     if len(by_type) > 1:
         for name, part in by_type.items():
@@ -530,6 +762,8 @@ def format_summary(summary: dict) -> str:
                 f"  {name}s: {part['n']:,} ({part['n_significant']:,} significant)"
                 + (f"; {best}" if best else "")
             )
+    if "quantitative" in summary:
+        lines.extend(format_quantitative(summary["quantitative"]))
     duplicates = summary.get("n_scores_duplicates", 0) + summary.get("n_observed_duplicates", 0)
     if duplicates:
         lines.append(
