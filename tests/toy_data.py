@@ -282,3 +282,40 @@ def make_partial_genome_run(tmp_path: Path) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path
+
+
+def write_partial_genome_regions(
+    folder: Path, chr1: str, on_genome: list[tuple[str, int, int]]
+) -> tuple[Path, Path, Path]:
+    """A one-chromosome genome and genome-wide region files, for the commands that read BED regions.
+
+    Writes into ``folder`` (created): ``chr1.fa`` (``chr1`` only), ``mixed.bed`` (the
+    ``on_genome`` rows with the 6 of :data:`OFF_GENOME_PEAKS` after the third, so the first one
+    off the genome is line 4: chr2) and ``off.bed`` (those 6 only). Returns the three paths.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    fasta = write_fasta(folder / "chr1.fa", {"chr1": chr1})
+    rows = list(on_genome[:3]) + OFF_GENOME_PEAKS + list(on_genome[3:])
+    mixed = write_text(folder / "mixed.bed", "".join(f"{c}\t{s}\t{e}\n" for c, s, e in rows))
+    off = write_text(folder / "off.bed", "".join(f"{c}\t{s}\t{e}\n" for c, s, e in OFF_GENOME_PEAKS))
+    return fasta, mixed, off
+
+
+def partial_genome_of_world(world: Path) -> tuple[Path, Path, Path, int]:
+    """:func:`write_partial_genome_regions` in ``world/partial`` for a ``ctcf_world`` folder: its
+    chr1 and its peaks on chr1 (``data/peaks.bed``). Returns (chr1.fa, mixed.bed, off.bed, the
+    number of peaks on chr1)."""
+    seqs: dict[str, list[str]] = {}
+    for line in (world / "data" / "genome.fa").read_text().splitlines():
+        if line.startswith(">"):
+            name = line[1:].split()[0]
+            seqs[name] = []
+        else:
+            seqs[name].append(line.strip())
+    on = []
+    for line in (world / "data" / "peaks.bed").read_text().splitlines():
+        chrom, start, end = line.split("\t")[:3]
+        if chrom == "chr1":
+            on.append((chrom, int(start), int(end)))
+    fasta, mixed, off = write_partial_genome_regions(world / "partial", "".join(seqs["chr1"]), on)
+    return fasta, mixed, off, len(on)

@@ -552,10 +552,7 @@ def skipped_peak_notes(table: WindowTable) -> list[str]:
     """One line per profile whose peaks were skipped for lying on chromosomes the genome lacks,
     e.g. ``windows: NeuN NeuN.bed.gz: skipped 48,112 of 49,500 peaks on 23 chromosomes not in the
     genome (chr1 4,100, chr2 3,900, chr3 3,500, +20 more)``."""
-    return [
-        f"windows: {name} {stats.path.name}: {stats.summary()}"
-        for name, stats in table.meta.get("skipped_peaks", {}).items()
-    ]
+    return [stats.note(f"windows: {name}") for name, stats in table.meta.get("skipped_peaks", {}).items()]
 
 
 def table_notes(table: WindowTable, spec: WindowSpec) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,19 +13,31 @@ import pandas as pd
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.inference.predict import Predictor
 from brainresnet_tf.io.genome import Genome
-from brainresnet_tf.io.intervals import centred_starts, read_bed
+from brainresnet_tf.io.intervals import PeakStats, centred_starts, read_bed
 
 MAX_N_FRACTION = 0.1  # genome bins with more N than this are not candidates
 
 
-def windows_from_beds(paths: Sequence[str | os.PathLike], genome: Genome, length: int) -> pd.DataFrame:
+def windows_from_beds(
+    paths: Sequence[str | os.PathLike],
+    genome: Genome,
+    length: int,
+    skipped: list[PeakStats] | None = None,
+) -> pd.DataFrame:
     """chrom, start, end, name of ``length``-bp windows centred on every region of the BED files.
 
-    Regions from several files whose windows coincide are kept once; order is kept.
+    Regions from several files whose windows coincide are kept once; order is kept. With
+    ``skipped`` (a list), regions on chromosomes the genome lacks are skipped and one
+    :class:`PeakStats` per file is appended to it (for :func:`skipped_notes`); a file with no
+    region on the genome is still an InputError. Without it, such a region is an InputError
+    naming its line.
     """
     frames = []
     for path in paths:
-        bed = read_bed(path, genome)
+        stats = None if skipped is None else PeakStats(Path(path))
+        bed = read_bed(path, genome, skipped=stats)
+        if stats is not None:
+            skipped.append(stats)
         if bed.empty:
             raise InputError(f"{path}: no regions")
         bed = bed.copy()

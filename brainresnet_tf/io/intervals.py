@@ -5,14 +5,16 @@ Peak files are often genome-wide (ENCODE's carry ``chrEBV``, ``chrUn_*`` and alt
 the genome may be partial (one chromosome for a test). With a :class:`PeakStats`, :func:`read_bed`
 skips intervals on chromosomes the genome lacks and counts them per chromosome; without one,
 such an interval is an error naming its line. A file none of whose intervals lies on the genome
-is an error either way: that is a different assembly or naming, not a few odd contigs.
+is an error either way: that is a different assembly or naming, not a few odd contigs. Every
+command that reads peaks or regions on a genome shares this: :meth:`PeakStats.note` is the one
+line it prints per file with skips (:func:`skipped_notes` for several files).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +80,13 @@ class PeakStats:
             f"({', '.join(listed)})"
         )
 
+    def note(self, label: str = "") -> str:
+        """The line a command prints for this file: ``<label> <file name>: <summary>``, e.g.
+        ``[predict] PU1.bed.gz: skipped 50,826 of 52,056 peaks on 23 chromosomes not in the genome
+        (chr1 4,753, chr2 4,193, chr3 3,558, +20 more)`` (ENCODE's PU1 peaks on hg19 chr20)."""
+        head = f"{label} {self.path.name}" if label else self.path.name
+        return f"{head}: {self.summary()}"
+
     def to_dict(self) -> dict:
         """Plain JSON values (for a cached table)."""
         return {"path": str(self.path), "intervals": self.intervals, "off_genome": dict(self.off_genome)}
@@ -87,6 +96,11 @@ class PeakStats:
         """Inverse of :meth:`to_dict`."""
         off = {str(k): int(v) for k, v in data.get("off_genome", {}).items()}
         return cls(Path(data["path"]), int(data.get("intervals", 0)), off)
+
+
+def skipped_notes(stats: Iterable[PeakStats | None], label: str = "") -> list[str]:
+    """:meth:`PeakStats.note` of each file that had intervals skipped (None and clean files: no line)."""
+    return [s.note(label) for s in stats if s is not None and s.skipped]
 
 
 def _no_interval_on_genome(path: Path, genome: Genome, stats: PeakStats) -> InputError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import TYPE_CHECKING
 
 import grpc
 import numpy as np
@@ -27,6 +28,9 @@ from brainresnet_tf.serve.protos import (
     prediction_service_pb2_grpc,
 )
 from brainresnet_tf.serve.tensors import from_proto, to_proto
+
+if TYPE_CHECKING:
+    from brainresnet_tf.io.intervals import PeakStats
 
 SIGNATURES = ("predict_dna", "serving_default")  # the ones taking one sequence input
 
@@ -136,14 +140,18 @@ class ServingClient:
 
 
 def bed_windows(
-    bed: str | os.PathLike, genome_path: str | os.PathLike, length: int
+    bed: str | os.PathLike, genome_path: str | os.PathLike, length: int, skipped: PeakStats | None = None
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Regions of a BED file and the ``length``-bp genome window centred on each."""
+    """Regions of a BED file and the ``length``-bp genome window centred on each.
+
+    ``skipped``: regions on chromosomes the genome lacks are skipped and counted there (see
+    :func:`~brainresnet_tf.io.intervals.read_bed`); without it, such a region is an InputError.
+    """
     from brainresnet_tf.io.genome import Genome
     from brainresnet_tf.io.intervals import centred_windows, read_bed
 
     genome = Genome(genome_path)
-    regions = read_bed(bed, genome).reset_index(drop=True)
+    regions = read_bed(bed, genome, skipped=skipped).reset_index(drop=True)
     windows = centred_windows(regions, length)
     seqs = [
         genome.fetch(c, int(s), int(s) + length).upper() for c, s in zip(windows["chrom"], windows["start"])
@@ -161,8 +169,13 @@ def query(
     signature: str = "predict_dna",
     batch_size: int = 64,
     timeout: float = 60.0,
+    skipped: PeakStats | None = None,
 ) -> pd.DataFrame:
-    """Predictions table from a TF Serving endpoint: id columns, then one column per profile."""
+    """Predictions table from a TF Serving endpoint: id columns, then one column per profile.
+
+    ``skipped`` (with ``bed``): regions on chromosomes the genome lacks get no row and are
+    counted there; without it, such a region is an InputError naming its line.
+    """
     if sum(x is not None for x in (sequences, fasta, bed)) != 1:
         raise InputError("give exactly one of --sequences, --fasta, --bed")
     if bed is not None and genome is None:
@@ -173,7 +186,7 @@ def query(
         if bed is not None:
             if length is None:
                 raise InputError(f"cannot tell the input length of model {model}; use --fasta")
-            table, seqs = bed_windows(bed, genome, length)
+            table, seqs = bed_windows(bed, genome, length, skipped)
         else:
             records = (
                 read_fasta_records(fasta)

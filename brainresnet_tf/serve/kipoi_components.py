@@ -95,6 +95,10 @@ class BrainResNetIntervalDl(Dataset):
             raise InputError(f"input_length must be a positive number of bp (got {input_length})")
         self.input_length = int(input_length)
         self.genome = Genome(fasta_file)
+        # Strict on purpose, unlike `brainresnet predict` (which skips regions on chromosomes the
+        # genome lacks, e.g. chrEBV, and says so): Kipoi users expect one output row per interval,
+        # a dataloader has no --strict to opt in or out, and this layer may not print, so a skip
+        # here would silently drop rows. Such a region stops with the line-naming error instead.
         self.regions = read_bed(intervals_file, self.genome)
         self.windows = centred_windows(self.regions, self.input_length)
 

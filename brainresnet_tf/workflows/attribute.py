@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from brainresnet_tf.inference.attribution import AttributionSpec
 
-from brainresnet_tf.workflows.common import bars, check_output, positive_int
+from brainresnet_tf.workflows.common import add_strict_peaks_arg, bars, check_output, positive_int
 
 NAME = "attribute"
 
@@ -53,6 +53,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="bigWig path (.bw)")
     add_attribution_args(p)
     p.add_argument("--npz", help="also save one-hot and hypothetical contributions here")
+    add_strict_peaks_arg(p, regions=True)
     p.add_argument("--no-progress", action="store_true")
     return p
 
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         attribution_spec(args),
         args.npz,
         progress=bars(not args.no_progress),
+        strict=args.strict,
     )
     return 0
 
@@ -82,8 +84,13 @@ def run_attribute(
     spec: AttributionSpec,
     npz: str | None = None,
     progress: bool = True,
+    strict: bool = False,
 ) -> Path:
-    """Per-base contributions of windows centred on BED regions -> bigWig (and ``npz``)."""
+    """Per-base contributions of windows centred on BED regions -> bigWig (and ``npz``).
+
+    ``strict``: a region on a chromosome the genome lacks is an error (default: skipped, one note
+    per file).
+    """
     import numpy as np
 
     from brainresnet_tf.inference.attribution import contributions
@@ -91,12 +98,16 @@ def run_attribute(
     from brainresnet_tf.io.atomic import atomic_open
     from brainresnet_tf.io.bigwig import write_bigwig
     from brainresnet_tf.io.genome import Genome
+    from brainresnet_tf.io.intervals import skipped_notes
     from brainresnet_tf.models.saving import genome_path_for, load_model
 
     model, meta = load_model(model_path)
     target = spec.target(model, meta.profiles)
     genome = Genome(genome_path_for(genome_path, meta))
-    windows = windows_from_beds(regions, genome, meta.input_length)
+    skipped = None if strict else []
+    windows = windows_from_beds(regions, genome, meta.input_length, skipped=skipped)
+    for note in skipped_notes(skipped or []):
+        print(f"[attribute] {note}", flush=True)
     x = one_hot_windows(genome, windows, meta.input_length)
     hyp = spec.run(target, x, progress=progress)
     contrib = contributions(hyp, x)

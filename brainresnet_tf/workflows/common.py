@@ -29,13 +29,15 @@ def add_run_dir_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_strict_peaks_arg(parser: argparse.ArgumentParser) -> None:
-    """``--strict`` for commands that build the window table from peak files."""
+def add_strict_peaks_arg(parser: argparse.ArgumentParser, regions: bool = False) -> None:
+    """``--strict`` for commands that build the window table from peak files or, with
+    ``regions``, read BED regions on a genome (predict, motifs, hits, attribute, query)."""
+    what, per = ("region", "BED file") if regions else ("peak", "profile")
     parser.add_argument(
         "--strict",
         action="store_true",
-        help="stop at the first peak on a chromosome the genome lacks (default: skip such peaks, "
-        "e.g. chrEBV, chrUn_* or all but a test chromosome, and print their counts per profile)",
+        help=f"stop at the first {what} on a chromosome the genome lacks (default: skip such {what}s, "
+        f"e.g. chrEBV, chrUn_* or all but a test chromosome, and print their counts per {per})",
     )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.workflows.attribute import add_attribution_args
-from brainresnet_tf.workflows.common import bars, check_output, positive_int
+from brainresnet_tf.workflows.common import add_strict_peaks_arg, bars, check_output, positive_int
 
 NAME = "hits"
 
@@ -30,6 +30,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--regions", nargs="+", metavar="BED", help="windows centred on each region")
     src.add_argument("--fasta", help="sequences of the model's input length (e.g. from `design`)")
+    add_strict_peaks_arg(p, regions=True)
     p.add_argument("--motifs", metavar="DIR", help="a `brainresnet motifs` run: scan its named patterns")
     p.add_argument(
         "--jaspar", nargs="+", metavar="NAME_OR_ID", help="JASPAR matrices to scan (CTCF, MA0139.2)"
@@ -84,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         release=args.jaspar_release,
         truth=args.truth,
         progress=bars(not args.no_progress),
+        strict=args.strict,
     )
     return 0
 
@@ -147,8 +149,13 @@ def run_hits(
     release: str = "JASPAR2024",
     truth: str | None = None,
     progress: bool = True,
+    strict: bool = False,
 ) -> dict:
-    """Call hits over regions or FASTA records; write the files; print the summary (and check)."""
+    """Call hits over regions or FASTA records; write the files; print the summary (and check).
+
+    ``strict``: a region on a chromosome the genome lacks is an error (default: skipped, one note
+    per file, counted in the summary's ``skipped_regions``).
+    """
     import time
 
     from brainresnet_tf.inference.attribution import AttributionSpec, contributions
@@ -158,6 +165,7 @@ def run_hits(
     from brainresnet_tf.interpret.variant_hits import write_motifs
     from brainresnet_tf.io.atomic import write_json, write_text
     from brainresnet_tf.io.genome import Genome, one_hot
+    from brainresnet_tf.io.intervals import skipped_notes
     from brainresnet_tf.io.tables import write_table
     from brainresnet_tf.models.saving import genome_path_for, load_model
 
@@ -168,12 +176,15 @@ def run_hits(
     target = spec.target(model, meta.profiles)
     length = meta.input_length
     truth_dir = None
+    skipped = None if strict else []
     if fasta:
         windows, codes = fasta_windows(fasta, length)
     else:
         genome_file = genome_path_for(genome, meta)
         g = Genome(genome_file)
-        windows = windows_from_beds(regions, g, length)
+        windows = windows_from_beds(regions, g, length, skipped=skipped)
+        for note in skipped_notes(skipped or []):
+            print(f"[hits] {note}", flush=True)
         codes = g.codes_at(windows["chrom"].to_numpy(), windows["start"].to_numpy(), length)
         truth_dir = find_truth(genome_file, truth)
     x = one_hot(codes).astype("float32")
@@ -207,6 +218,7 @@ def run_hits(
         "contrast": meta.profiles[target.contrast] if target.contrast is not None else None,
         "method": method,
         "n_windows": len(windows),
+        "skipped_regions": [s.to_dict() for s in skipped or [] if s.skipped],
         "n_hits": len(bed),
         "fdr": fdr,
         "match_p": match_p,

@@ -18,7 +18,7 @@ import numpy as np
 
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.workflows.attribute import add_attribution_args
-from brainresnet_tf.workflows.common import bars, check_output, positive_int
+from brainresnet_tf.workflows.common import add_strict_peaks_arg, bars, check_output, positive_int
 
 NAME = "motifs"
 
@@ -46,6 +46,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "the task (with --contrast: k/2 most specific to each side), among --regions "
         "or genome-wide bins",
     )
+    add_strict_peaks_arg(p, regions=True)
     p.add_argument("--out", required=True, help="output directory")
     add_attribution_args(p)
     p.add_argument("--window", type=positive_int, help="central bases given to TF-MoDISco (default all)")
@@ -99,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         bigwig=args.bigwig,
         progress=not args.no_progress,
         min_auroc=args.min_auroc,
+        strict=args.strict,
     )
     return 0
 
@@ -130,8 +132,13 @@ def run_motifs(
     bigwig: bool = False,
     progress: bool = True,
     min_auroc: float = 0.6,
+    strict: bool = False,
 ) -> dict:
-    """Run the whole motifs pipeline; returns the summary written to summary.json."""
+    """Run the whole motifs pipeline; returns the summary written to summary.json.
+
+    ``strict``: a region on a chromosome the genome lacks is an error (default: skipped, one note
+    per file, counted in the summary's ``skipped_regions``).
+    """
     from brainresnet_tf.data.sequence_sets import SequenceGenome
     from brainresnet_tf.inference.attribution import (
         attribute,
@@ -168,6 +175,7 @@ def run_motifs(
     from brainresnet_tf.io.atomic import atomic_open, write_json, write_text
     from brainresnet_tf.io.bigwig import write_bigwig
     from brainresnet_tf.io.genome import Genome
+    from brainresnet_tf.io.intervals import skipped_notes
     from brainresnet_tf.io.tables import write_table
     from brainresnet_tf.models.saving import genome_path_for, load_model
 
@@ -204,16 +212,21 @@ def run_motifs(
     out.mkdir(parents=True, exist_ok=True)
 
     # 1. windows
+    skipped = None if strict else []
+    if regions:
+        from_beds = windows_from_beds(regions, g, length, skipped=skipped)
+        for note in skipped_notes(skipped or []):  # printed even with --no-progress: data left out
+            print(f"[motifs] {note}", flush=True)
     if top_k:
         if fasta:
             cands = g.centred_windows(length)
         else:
-            cands = windows_from_beds(regions, g, length) if regions else genome_bins(g, length)
+            cands = from_beds if regions else genome_bins(g, length)
         _log(f"scoring {len(cands)} candidate windows for the top {top_k}", quiet)
         scores = score_windows(model, g, cands, length, batch_size, progress)
         windows = pick_top_k(cands, scores, top_k, target.task, target.contrast)
     else:
-        windows = g.centred_windows(length) if fasta else windows_from_beds(regions, g, length)
+        windows = g.centred_windows(length) if fasta else from_beds
     write_table(windows, out / "regions.tsv")
 
     # 2. attributions
@@ -288,6 +301,7 @@ def run_motifs(
         "n_windows": len(windows),
         "window": [lo, hi],
         "regions": [str(r) for r in regions or []],
+        "skipped_regions": [s.to_dict() for s in skipped or [] if s.skipped],
         "top_k": top_k,
         "n_patterns": {
             "pos": int(sum(p.sign > 0 for p in patterns)),

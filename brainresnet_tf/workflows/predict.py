@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from brainresnet_tf.workflows.common import bars, check_output, positive_int, say
+from brainresnet_tf.workflows.common import add_strict_peaks_arg, bars, check_output, positive_int, say
 
 NAME = "predict"
 
@@ -17,6 +17,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--model", required=True)
     p.add_argument("--genome", help="FASTA (plain or bgzipped, indexed); default: the model's genome")
     p.add_argument("--regions", help="BED file; windows are centred on each region")
+    add_strict_peaks_arg(p, regions=True)
     p.add_argument(
         "--fasta",
         help="sequences instead of a genome: one row per record, each centred in the "
@@ -68,7 +69,15 @@ def run(args: argparse.Namespace) -> int:
     if args.chroms:
         raise InputError("--chroms goes with --genome-wide")
     check_output(args.out, inputs)
-    run_predict(Path(args.model), args.genome, Path(args.regions), Path(args.out), args.batch_size, progress)
+    run_predict(
+        Path(args.model),
+        args.genome,
+        Path(args.regions),
+        Path(args.out),
+        args.batch_size,
+        progress,
+        strict=args.strict,
+    )
     return 0
 
 
@@ -103,14 +112,20 @@ def run_predict(
     out: Path,
     batch_size: int = 256,
     progress: bool = False,
+    strict: bool = False,
 ) -> int:
-    """Predict every profile for each region, streaming rows to TSV or Parquet; returns the rows."""
+    """Predict every profile for each region, streaming rows to TSV or Parquet; returns the rows.
+
+    Regions on chromosomes the genome lacks are skipped: one note names their count per
+    chromosome, and the closing line says how many of the file's regions have a row.
+    ``strict``: such a region is an error naming its line (and nothing is written).
+    """
     import pandas as pd
     from tqdm.auto import tqdm
 
     from brainresnet_tf.inference.predict import Predictor, region_predictions
     from brainresnet_tf.io.genome import Genome
-    from brainresnet_tf.io.intervals import iter_bed
+    from brainresnet_tf.io.intervals import PeakStats, iter_bed
     from brainresnet_tf.io.tables import TableWriter
     from brainresnet_tf.models.saving import genome_path_for, load_model
 
@@ -118,20 +133,31 @@ def run_predict(
     genome = Genome(genome_path_for(genome_path, meta))
     for note in genome.notes:
         say(f"[predict] {note}")
+    stats = None if strict else PeakStats(regions_path)
     writer = TableWriter(out)
     bar = tqdm(unit="rows", desc="predicting", disable=not progress, leave=False)
     try:
-        chunks = iter_bed(regions_path, genome, chunk_rows=max(batch_size * 16, 4096))
+        chunks = iter_bed(regions_path, genome, chunk_rows=max(batch_size * 16, 4096), skipped=stats)
         for frame in region_predictions(Predictor(model), meta, genome, chunks, batch_size):
             writer.write(frame)
             bar.update(len(frame))
+        kept = None if stats is None else stats.intervals - stats.skipped
+        if kept is not None and writer.rows != kept:  # one row per region on the genome, or a bug
+            raise RuntimeError(f"predict wrote {writer.rows} rows for {kept} regions on the genome")
         writer.close(pd.DataFrame({c: [] for c in ["chrom", "start", "end", "name", *meta.profiles]}))
     except BaseException:
         writer.abort()
         raise
     finally:
         bar.close()
-    say(f"[predict] {writer.rows:,} regions x {len(meta.profiles)} profiles -> {out}")
+    shape = f"{writer.rows:,} regions x {len(meta.profiles)} profiles -> {out}"
+    if stats is not None and stats.skipped:
+        say(f"[predict] {stats.note()}")
+        shape = (
+            f"{writer.rows:,} of {stats.intervals:,} regions x {len(meta.profiles)} profiles -> {out} "
+            f"({stats.skipped:,} skipped: on chromosomes not in the genome)"
+        )
+    say(f"[predict] {shape}")
     return writer.rows
 
 

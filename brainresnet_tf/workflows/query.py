@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-from brainresnet_tf.workflows.common import check_output, positive_int
+from brainresnet_tf.workflows.common import add_strict_peaks_arg, check_output, positive_int
 
 NAME = "query"
 
@@ -29,6 +29,7 @@ class QueryOptions:
     batch_size: int = 64
     timeout: float = 60.0
     out: str | None = None
+    strict: bool = False  # with bed: stop at a region on a chromosome the genome lacks
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -41,6 +42,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     src.add_argument("--fasta", help="FASTA; each record exactly the model's input length")
     src.add_argument("--bed", help="BED regions; windows centred on each (needs --genome)")
     p.add_argument("--genome", help="genome FASTA for --bed")
+    add_strict_peaks_arg(p, regions=True)
     p.add_argument(
         "--signature",
         default="predict_dna",
@@ -70,16 +72,25 @@ def run(args: argparse.Namespace) -> int:
             args.batch_size,
             args.timeout,
             args.out,
+            args.strict,
         )
     )
     return 0
 
 
 def run_query(options: QueryOptions) -> pd.DataFrame:
-    """Run a query; print the table or write ``options.out``."""
+    """Run a query; print the table or write ``options.out``.
+
+    Lines other than the table go to stderr (the table may be stdout), among them a note when
+    regions of ``options.bed`` were skipped for lying on chromosomes the genome lacks.
+    """
+    from pathlib import Path
+
+    from brainresnet_tf.io.intervals import PeakStats
     from brainresnet_tf.io.tables import write_table
     from brainresnet_tf.serve.client import query
 
+    stats = PeakStats(Path(options.bed)) if options.bed is not None and not options.strict else None
     table = query(
         options.server,
         options.model,
@@ -90,10 +101,15 @@ def run_query(options: QueryOptions) -> pd.DataFrame:
         options.signature,
         options.batch_size,
         options.timeout,
+        skipped=stats,
     )
+    skipped = stats.skipped if stats is not None else 0
+    if skipped:
+        print(f"[query] {stats.note()}", file=sys.stderr, flush=True)
     if options.out:
         write_table(table, options.out)
-        print(f"[query] {len(table):,} sequences -> {options.out}", file=sys.stderr)
+        what = f"of {stats.intervals:,} regions ({skipped:,} skipped)" if skipped else "sequences"
+        print(f"[query] {len(table):,} {what} -> {options.out}", file=sys.stderr)
     else:
         table.to_csv(sys.stdout, sep="\t", index=False, float_format="%.6g")
     return table

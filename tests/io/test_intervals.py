@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.genome import Genome
-from brainresnet_tf.io.intervals import PeakStats, iter_bed, read_bed
+from brainresnet_tf.io.intervals import PeakStats, iter_bed, read_bed, skipped_notes
 from tests.toy_data import write_fasta, write_text
 
 
@@ -70,6 +70,12 @@ def test_peaks_off_a_partial_genome_are_skipped_and_counted(tmp_path):
     )
     assert stats.summary(shown=1).endswith("on 3 chromosomes not in the genome (chr2 2, +2 more)")
     assert PeakStats.from_dict(stats.to_dict()) == stats
+    # the line a command prints: label, file name, summary; files without skips print nothing
+    assert stats.note("[predict]") == f"[predict] p.bed: {stats.summary()}"
+    assert stats.note() == f"p.bed: {stats.summary()}"
+    assert skipped_notes([PeakStats(tmp_path / "clean.bed"), None, stats], "[hits]") == [
+        f"[hits] p.bed: {stats.summary()}"
+    ]
     # in chunks: the same rows and counts
     chunked = PeakStats(bed)
     rows = sum((len(c) for c in iter_bed(bed, g, chunk_rows=1, skipped=chunked)), 0)

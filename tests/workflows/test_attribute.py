@@ -40,3 +40,44 @@ def test_attribute_command_writes_bigwig(ctcf_world):
     # that pass the filter's threshold, mostly on the other strand)
     assert np.mean(inside) > 5.0
     assert np.median(outside) < 1e-6 and np.mean(outside) < np.mean(inside) / 100
+
+
+def _errors(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith("brainresnet: error:")]
+
+
+def test_attribute_skips_regions_off_a_partial_genome(ctcf_world, capsys):
+    import pyBigWig
+
+    from brainresnet_tf.cli import main
+    from tests.toy_data import partial_genome_of_world
+
+    fasta, mixed, off, n_on = partial_genome_of_world(ctcf_world)
+    common = ["attribute", "--model", str(ctcf_world / "model.keras"), "--genome", str(fasta)]
+    common += ["--task", "open_ATAC", "--method", "ixg", "--no-progress"]
+    bw_path = ctcf_world / "partial.bw"
+    assert main([*common, "--regions", str(mixed), "--out", str(bw_path)]) == 0
+    out = capsys.readouterr().out
+    assert [line for line in out.splitlines() if "not in the genome" in line] == [
+        f"[attribute] mixed.bed: skipped 6 of {n_on + 6} peaks on 3 chromosomes not in the genome "
+        "(chr2 3, chrEBV 2, chrUn_x 1)"
+    ]
+    assert f"for {n_on} windows" in out
+    bw = pyBigWig.open(str(bw_path))
+    assert bw.chroms() == {"chr1": 15_000} and bw.intervals("chr1")
+
+    # --strict: today's error at the first region off the genome; nothing written
+    strict = ctcf_world / "strict.bw"
+    assert main([*common, "--regions", str(mixed), "--out", str(strict), "--strict"]) == 2
+    assert _errors(capsys.readouterr().err) == [
+        f"brainresnet: error: {mixed}:4: chromosome 'chr2' is not in genome chr1.fa (closest: chr1)"
+    ]
+    assert not strict.exists()
+    # no region of a file on the genome: one line naming that file
+    assert main([*common, "--regions", str(mixed), str(off), "--out", str(strict)]) == 2
+    assert _errors(capsys.readouterr().err) == [
+        f"brainresnet: error: {off}: none of its 6 peaks lies on genome chr1.fa (the peaks are on "
+        "chr2, chrEBV, chrUn_x; the genome has chr1): a different genome build or chromosome naming? "
+        "use the FASTA the peaks were called against"
+    ]
+    assert not strict.exists()

@@ -170,3 +170,34 @@ def test_hits_in_fasta_sequences_with_a_contrast(world, tmp_path):
     assert {programs[c] for c in bed.loc[bed["name"] == "CTCF", "#chrom"]} == {"open"}
     assert (bed.loc[bed["name"] == "CTCF", "contribution"] > 0).all()
     assert (bed["name"] == "PAX6").any() and (bed.loc[bed["name"] == "PAX6", "contribution"] < 0).all()
+
+
+def test_hits_skip_regions_off_a_partial_genome(ctcf_world, capsys):
+    from brainresnet_tf.cli import main
+    from tests.toy_data import partial_genome_of_world
+
+    fasta, mixed, off, n_on = partial_genome_of_world(ctcf_world)
+    out = ctcf_world / "hits_partial"
+    common = ["hits", "--model", str(ctcf_world / "model.keras"), "--genome", str(fasta), "--jaspar", "CTCF"]
+    common += ["--task", "open_ATAC", "--method", "ixg", "--no-progress", "--out", str(out)]
+    assert main([*common, "--regions", str(mixed)]) == 0
+    printed = capsys.readouterr().out
+    assert [line for line in printed.splitlines() if "not in the genome" in line] == [
+        f"[hits] mixed.bed: skipped 6 of {n_on + 6} peaks on 3 chromosomes not in the genome "
+        "(chr2 3, chrEBV 2, chrUn_x 1)"
+    ]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n_windows"] == n_on and summary["n_hits"] > 0
+    assert summary["skipped_regions"][0]["off_genome"] == {"chr2": 3, "chrEBV": 2, "chrUn_x": 1}
+    assert set(pd.read_csv(out / "hits.bed", sep="\t")["#chrom"]) == {"chr1"}
+
+    # --strict: today's error; a file with no region on the genome: one line naming it
+    assert main([*common, "--regions", str(mixed), "--strict"]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("brainresnet:")]
+    assert errors == [
+        f"brainresnet: error: {mixed}:4: chromosome 'chr2' is not in genome chr1.fa (closest: chr1)"
+    ]
+    assert main([*common, "--regions", str(off)]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("brainresnet:")]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"brainresnet: error: {off}: none of its 6 peaks lies on genome chr1.fa")

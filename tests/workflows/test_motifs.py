@@ -126,3 +126,50 @@ def test_motifs_warns_and_names_nothing_when_the_model_is_near_chance(ctcf_world
     assert len(table) and not table["named"].any()
     assert table["name"].iloc[0].startswith("unnamed (model near chance (test AUROC 0.56")
     assert table["match1_name"].iloc[0] == "CTCF"  # TOMTOM's match stays as evidence
+
+
+def test_motifs_skip_regions_off_a_partial_genome(ctcf_world, capsys):
+    from brainresnet_tf.cli import main
+    from tests.toy_data import partial_genome_of_world
+
+    fasta, mixed, off, n_on = partial_genome_of_world(ctcf_world)
+    out = ctcf_world / "motifs_partial"
+    common = ["motifs", "--model", str(ctcf_world / "model.keras"), "--genome", str(fasta)]
+    common += ["--task", "open_ATAC", "--method", "ixg", "--no-progress", "--out", str(out)]
+    assert main([*common, "--regions", str(mixed)]) == 0
+    printed = capsys.readouterr().out
+    # printed even with --no-progress: data was left out
+    assert [line for line in printed.splitlines() if "not in the genome" in line] == [
+        f"[motifs] mixed.bed: skipped 6 of {n_on + 6} peaks on 3 chromosomes not in the genome "
+        "(chr2 3, chrEBV 2, chrUn_x 1)"
+    ]
+    regions = pd.read_csv(out / "regions.tsv", sep="\t")
+    assert len(regions) == n_on and set(regions["chrom"]) == {"chr1"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n_windows"] == n_on
+    assert summary["skipped_regions"] == [
+        {"path": str(mixed), "intervals": n_on + 6, "off_genome": {"chr2": 3, "chrEBV": 2, "chrUn_x": 1}}
+    ]
+
+
+def test_motifs_strict_and_no_region_on_the_genome_are_one_line_errors(ctcf_world, capsys):
+    from brainresnet_tf.cli import main
+    from tests.toy_data import partial_genome_of_world
+
+    fasta, mixed, off, _ = partial_genome_of_world(ctcf_world)
+    out = ctcf_world / "never"
+    common = ["motifs", "--model", str(ctcf_world / "model.keras"), "--genome", str(fasta)]
+    common += ["--task", "open_ATAC", "--method", "ixg", "--no-progress", "--out", str(out)]
+    # --strict (here choosing the top windows among the regions): today's error
+    assert main([*common, "--regions", str(mixed), "--top-k", "10", "--strict"]) == 2
+    captured = capsys.readouterr()
+    errors = [line for line in captured.err.splitlines() if line.startswith("brainresnet: error:")]
+    assert errors == [
+        f"brainresnet: error: {mixed}:4: chromosome 'chr2' is not in genome chr1.fa (closest: chr1)"
+    ]
+    assert "not in the genome" not in captured.out
+    assert main([*common, "--regions", str(off)]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("brainresnet:")]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"brainresnet: error: {off}: none of its 6 peaks lies on genome chr1.fa")
+    assert not (out / "regions.tsv").exists()

@@ -1,9 +1,11 @@
-"""``brainresnet predict`` in a child process: a bad region is a one-line error."""
+"""``brainresnet predict`` in a child process: a bad region is a one-line error; regions on
+chromosomes the genome lacks are skipped and counted (``--strict``: the error)."""
 
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 
@@ -26,6 +28,7 @@ def test_predict_cli_bad_region_is_clear(trained, tmp_path):
             str(regions),
             "--out",
             str(tmp_path / "p.tsv"),
+            "--strict",  # without it, the region on chrUn_x is skipped and counted
         ],
         capture_output=True,
         text=True,
@@ -91,3 +94,61 @@ def test_predict_argument_errors_are_one_line(tiny_model, tmp_path):
         done = _cli("--model", model_path, *args, timeout=60)
         assert done.returncode == 2 and message in done.stderr, done.stderr[-500:]
     assert bed.read_text() == "chr1\t10\t20\n"
+
+
+def test_predict_skips_regions_off_a_partial_genome_and_says_how_many(
+    tiny_model, genome_seqs, tmp_path, capsys
+):
+    from brainresnet_tf.cli import main
+    from tests.toy_data import write_partial_genome_regions
+
+    _, _, model_path = tiny_model
+    on = [("chr1", s, s + 100) for s in (100, 400, 900, 1500, 2500)]
+    fasta, mixed, off = write_partial_genome_regions(tmp_path / "partial", genome_seqs[1]["chr1"], on)
+    out = tmp_path / "p.tsv"
+    common = ["predict", "--model", str(model_path), "--genome", str(fasta), "--out", str(out)]
+    assert main([*common, "--regions", str(mixed), "--no-progress"]) == 0
+    table = pd.read_csv(out, sep="\t")
+    # one row per region on the genome, in order, with the region's own coordinates
+    assert table[["chrom", "start", "end"]].values.tolist() == [list(r) for r in on]
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[predict]")]
+    assert lines[-2:] == [
+        "[predict] mixed.bed: skipped 6 of 11 peaks on 3 chromosomes not in the genome "
+        "(chr2 3, chrEBV 2, chrUn_x 1)",
+        f"[predict] 5 of 11 regions x 2 profiles -> {out} (6 skipped: on chromosomes not in the genome)",
+    ]
+    out.unlink()
+
+    # --strict: today's error at the first region off the genome, and no output
+    assert main([*common, "--regions", str(mixed), "--strict"]) == 2
+    captured = capsys.readouterr()
+    assert [line for line in captured.err.splitlines() if line.startswith("brainresnet:")] == [
+        f"brainresnet: error: {mixed}:4: chromosome 'chr2' is not in genome chr1.fa (closest: chr1)"
+    ]
+    assert "not in the genome" not in captured.out and not out.exists()
+    # no region on the genome: one line naming the file, and no output
+    assert main([*common, "--regions", str(off)]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("brainresnet:")]
+    assert len(errors) == 1 and not out.exists()
+    assert errors[0].startswith(f"brainresnet: error: {off}: none of its 6 peaks lies on genome chr1.fa")
+
+
+def test_predict_regions_on_the_genome_print_no_note(tiny_model, genome_seqs, tmp_path, capsys):
+    from brainresnet_tf.cli import main
+
+    _, _, model_path = tiny_model
+    bed = tmp_path / "r.bed"
+    bed.write_text("chr1\t100\t200\nchr2\t300\t400\n")
+    out = tmp_path / "p.tsv"
+    args = [
+        "predict",
+        "--model",
+        str(model_path),
+        "--genome",
+        str(genome_seqs[0].path),
+        "--regions",
+        str(bed),
+    ]
+    assert main([*args, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "skipped" not in printed and f"[predict] 2 regions x 2 profiles -> {out}" in printed

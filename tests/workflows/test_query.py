@@ -141,3 +141,37 @@ def test_tensorflow_imports_normally_after_the_protos(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_query_bed_skips_regions_off_a_partial_genome(exported, server, tiny_genome, tmp_path, capsys):
+    from tests.toy_data import write_partial_genome_regions
+
+    model = exported[0]
+    seq = tiny_genome[1]["chr1"]
+    on = [("chr1", s, s + 100) for s in (1500, 2000, 3000, 4000)]
+    fasta, mixed, off = write_partial_genome_regions(tmp_path / "partial", seq, on)
+    out = tmp_path / "q.tsv"
+    common = ["query", "--server", server.address, "--model", "tiny", "--genome", str(fasta)]
+    assert cli.main([*common, "--bed", str(mixed), "--out", str(out)]) == 0
+    table = pd.read_csv(out, sep="\t")
+    assert table[["chrom", "start", "end"]].values.tolist() == [list(r) for r in on]
+    windows = [seq[s + 50 - L // 2 : s + 50 + L // 2].upper() for _, s, _ in on]
+    np.testing.assert_allclose(table[PROFILES].to_numpy(), keras_strand_avg(model, windows), atol=1e-5)
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if line.startswith("[query]")] == [
+        "[query] mixed.bed: skipped 6 of 10 peaks on 3 chromosomes not in the genome "
+        "(chr2 3, chrEBV 2, chrUn_x 1)",
+        f"[query] 4 of 10 regions (6 skipped) -> {out}",
+    ]
+
+    # --strict: today's error; a BED with no region on the genome: one line naming it
+    assert cli.main([*common, "--bed", str(mixed), "--strict"]) == 2
+    captured = capsys.readouterr()
+    assert [line for line in captured.err.splitlines() if line.startswith("brainresnet:")] == [
+        f"brainresnet: error: {mixed}:4: chromosome 'chr2' is not in genome chr1.fa (closest: chr1)"
+    ]
+    assert captured.out == ""  # no table
+    assert cli.main([*common, "--bed", str(off)]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("brainresnet:")]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"brainresnet: error: {off}: none of its 6 peaks lies on genome chr1.fa")
