@@ -3,7 +3,9 @@
 Batches are gathered in numpy from the memory-mapped base codes (contiguous row copies, no FASTA
 reads), shuffled and reverse-complemented with a seeded generator (so a seed fixes every epoch),
 and expanded to float32 one-hot inside the tf.data graph, overlapped with training by prefetch.
-Training windows can also be jittered (random shifts) and mutated (random base substitutions).
+Training windows can also be jittered (random shifts) and mutated (random base substitutions),
+and joined by dinucleotide shuffles of the positive windows as extra negatives (hard negatives with
+the positives' exact composition, so composition alone cannot separate the classes).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 import tensorflow as tf
 
+from brainresnet_tf.data.shuffle import dinucleotide_shuffle
 from brainresnet_tf.data.windows import WindowTable
 from brainresnet_tf.io.genome import Genome, gather_windows, reverse_complement_codes
 
@@ -20,9 +23,15 @@ SUPERBATCH = 16
 
 
 class WindowSource:
-    """Absolute window starts of a table in a genome's code array, ready to gather batches."""
+    """Absolute window starts of a table in a genome's code array, ready to gather batches.
 
-    def __init__(self, genome: Genome, table: WindowTable):
+    ``shuffled_negatives`` r adds round(r x positives) rows to every epoch: each a fresh
+    dinucleotide shuffle of a positive window (a window positive for any profile), labelled 0 for
+    every profile. Its rows follow the table's in the numbering :meth:`batches` shuffles, so
+    ``len`` counts them and the epoch's order, strands and shifts cover them like table rows.
+    """
+
+    def __init__(self, genome: Genome, table: WindowTable, shuffled_negatives: float = 0.0):
         self.genome = genome
         self.table = table
         self.length = table.context
@@ -33,9 +42,12 @@ class WindowSource:
         self.starts = off + table.window_start
         self.lower = off
         self.upper = off + (size_of[table.chrom_code] if len(table) else off)
+        positives = np.flatnonzero(np.nan_to_num(table.labels, nan=0.0).max(axis=1, initial=0.0) > 0.5)
+        n_shuffled = int(round(shuffled_negatives * len(positives))) if len(positives) else 0
+        self.shuffled_of = positives[np.arange(n_shuffled) % max(len(positives), 1)]
 
     def __len__(self) -> int:
-        return len(self.starts)
+        return len(self.starts) + len(self.shuffled_of)
 
     def codes(self, idx: np.ndarray, shifts: np.ndarray | None = None) -> np.ndarray:
         """Base codes (n, context) of the windows at rows ``idx`` (moved by ``shifts`` bases)."""
@@ -62,6 +74,9 @@ class WindowSource:
         window its features sit. ``mutate`` redraws each base (not N) uniformly from ACGT with
         that probability (see :func:`random_substitutions`).
 
+        Shuffled-negative rows (see the class) are gathered from their positive window (shifted
+        like any row), then dinucleotide-shuffled (:func:`shuffle_rows`) and labelled 0.
+
         ``shard=(i, n)`` keeps every n-th batch starting at i (per-worker input sharding).
         The order, strand, shift and substitutions of every window depend only on (seed, epoch),
         never on the batch size or the shard: worker i of n with batches of B/n together read
@@ -73,10 +88,16 @@ class WindowSource:
         flips = rng.random(len(order)) < 0.5 if rc_augment else None
         shifts = rng.integers(-jitter, jitter + 1, len(order)) if jitter > 0 else None
         n_batches = len(order) // batch_size if drop_remainder else -(-len(order) // batch_size)
+        n_table = len(self.starts)
         for b in range(shard[0], n_batches, shard[1]):
             idx = order[b * batch_size : (b + 1) * batch_size]
             shift = shifts[b * batch_size : (b + 1) * batch_size] if shifts is not None else None
-            codes, labels = self.codes(idx, shift), self.table.labels[idx]
+            extra = idx >= n_table
+            rows = np.where(extra, self.shuffled_of[np.maximum(idx - n_table, 0)] if extra.any() else 0, idx)
+            codes, labels = self.codes(rows, shift), self.table.labels[rows]
+            if extra.any():
+                labels[extra] = 0.0
+                shuffle_rows(codes, np.flatnonzero(extra), seed, epoch, first_position=b * batch_size)
             if rc_augment:
                 flip = flips[b * batch_size : (b + 1) * batch_size]
                 if flip.any():
@@ -84,6 +105,14 @@ class WindowSource:
             if mutate > 0:
                 random_substitutions(codes, mutate, seed, epoch, first_position=b * batch_size)
             yield codes, labels
+
+
+def shuffle_rows(codes: np.ndarray, rows: np.ndarray, seed: int, epoch: int, first_position: int) -> None:
+    """Dinucleotide-shuffle rows ``rows`` of ``codes`` (n, L) in place, each from its own generator
+    seeded by (seed, epoch, its position in the epoch's order), as :func:`random_substitutions`."""
+    for i in rows.tolist():
+        rng = np.random.default_rng([seed, epoch, first_position + i, 0x5F])
+        codes[i] = dinucleotide_shuffle(codes[i], rng)
 
 
 def random_substitutions(codes: np.ndarray, rate: float, seed: int, epoch: int, first_position: int) -> None:

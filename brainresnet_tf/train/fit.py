@@ -295,6 +295,7 @@ SMALL_DATA_DEFAULTS = {
     "ensemble": 3,
     "test_time_shift": 10,
     "mutate": 0.05,
+    "shuffled_negatives": 1.0,
 }
 LARGE_DATA_DEFAULTS = {
     "epochs": 20,
@@ -303,18 +304,22 @@ LARGE_DATA_DEFAULTS = {
     "ensemble": 1,
     "test_time_shift": 0,
     "mutate": 0.0,
+    "shuffled_negatives": 0.0,
 }
 
 
-def resolve_training(training: TrainingSpec, n_train: int) -> tuple[TrainingSpec, str]:
+def resolve_training(training: TrainingSpec, n_train: int, target: str = "peaks") -> tuple[TrainingSpec, str]:
     """Fill the data-size-aware defaults (``None`` fields) and say which rule applied.
 
     Below ``training.small_data`` training windows, measured on real ChIP-seq sequence sets
-    (README, benchmarks/realdata.py): longer training with patience, a 3-member ensemble,
-    test-time shifts and random base substitutions; values set in the config always win.
+    (README, benchmarks/realdata.py) and real DNase sites (benchmarks/dsqtl.py): longer training
+    with patience, a 3-member ensemble, test-time shifts, random base substitutions and shuffled
+    positives as negatives (never for a signal target); values set in the config always win.
     """
     small = n_train < training.small_data
     defaults = SMALL_DATA_DEFAULTS if small else LARGE_DATA_DEFAULTS
+    if target != "peaks":
+        defaults = {**defaults, "shuffled_negatives": 0.0}
     filled = {k: v for k, v in defaults.items() if getattr(training, k) is None}
     resolved = dataclasses.replace(training, **filled)
     rule = (
@@ -325,9 +330,16 @@ def resolve_training(training: TrainingSpec, n_train: int) -> tuple[TrainingSpec
     note = (
         f"{rule} (epochs {resolved.epochs}, patience {resolved.patience}, min_epochs "
         f"{resolved.min_epochs}, ensemble of {resolved.ensemble}, test-time shifts "
-        f"{list(shifts_for(resolved.test_time_shift))} bp, random substitutions {resolved.mutate:g})"
+        f"{list(shifts_for(resolved.test_time_shift))} bp, random substitutions {resolved.mutate:g}, "
+        f"shuffled negatives {resolved.shuffled_negatives:g} per positive)"
     )
     return resolved, note
+
+
+def training_for(config: Config, table: WindowTable) -> tuple[TrainingSpec, str]:
+    """:func:`resolve_training` for a config's training on the table's train split."""
+    n_train = int((table.split_code == 0).sum())
+    return resolve_training(config.training, n_train, config.windows.target)
 
 
 def train_model(
@@ -349,7 +361,7 @@ def train_model(
     the multi-worker loop (Keras ``fit`` prints its own).
     """
     arch = arch or config.model.arch
-    training, note = resolve_training(config.training, int((table.split_code == 0).sum()))
+    training, note = training_for(config, table)
     config = dataclasses.replace(config, training=training)
     if log is not None:
         log(f"[train] {arch}: {note}")
@@ -425,7 +437,7 @@ def _train_one(
     if chief and not resume and (out_dir / "checkpoints").exists():
         shutil.rmtree(out_dir / "checkpoints")
     keras.utils.set_random_seed(tc.seed)
-    train_src = WindowSource(genome, table.of_split("train"))
+    train_src = WindowSource(genome, table.of_split("train"), tc.shuffled_negatives)
     valid_src = WindowSource(genome, table.of_split("valid"))
     if len(train_src) == 0 or len(valid_src) == 0:
         raise InputError(

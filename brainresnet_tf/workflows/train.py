@@ -99,7 +99,7 @@ def _train_and_report(
 
     from brainresnet_tf.io.atomic import write_text
     from brainresnet_tf.train.config import config_to_dict
-    from brainresnet_tf.train.fit import evaluate_model, train_model
+    from brainresnet_tf.train.fit import evaluate_model, train_model, training_for
     from brainresnet_tf.train.kmer_fit import train_kmer
     from brainresnet_tf.train.preparation import open_genome
     from brainresnet_tf.train.reports import write_reports
@@ -137,7 +137,10 @@ def _train_and_report(
         return pd.DataFrame()
     if with_baseline and config.windows.target == "peaks":
         print(f"[train] kmer: canonical k-mer counts + logistic regression in {out / 'kmer'}")
-        kmer, kmer_meta = train_kmer(genome, table, out / "kmer", seed=config.training.seed)
+        shuffled = training_for(config, table)[0].shuffled_negatives  # as the models trained
+        kmer, kmer_meta = train_kmer(
+            genome, table, out / "kmer", seed=config.training.seed, shuffled_negatives=shuffled
+        )
         metrics, p = evaluate_model(kmer, kmer_meta, genome, table, "kmer")
         frames.append(metrics)
         preds["kmer"] = p

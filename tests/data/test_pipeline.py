@@ -123,3 +123,65 @@ def test_random_substitutions_do_not_depend_on_batch_size_or_shard(source):
     }
     assert sorted(whole) == sorted(sharded) == list(range(24))
     assert all((whole[j] == sharded[j]).all() for j in range(24))
+
+
+def _dinucleotides(codes: np.ndarray) -> np.ndarray:
+    """Counts of the 16 dinucleotides (N-free pairs) of one window."""
+    a, b = codes[:-1], codes[1:]
+    ok = (a < 4) & (b < 4)
+    return np.bincount(a[ok] * 4 + b[ok], minlength=16)
+
+
+def test_shuffled_negatives_add_shuffled_positive_windows_labelled_zero(tiny_genome, tmp_path):
+    g = Genome(tiny_genome[0], cache_dir=tmp_path)
+    starts = np.arange(0, 4800, 200)
+    labels = np.zeros((len(starts), 2), np.float32)
+    labels[::3, 0] = 1  # 8 windows positive for profile 0
+    labels[1, 1] = 1  # 1 more positive for profile 1 only
+    labels[4, :] = np.nan  # unknown: not a positive
+    table = WindowTable(
+        ["a", "b"],
+        np.array(["chr1"] * len(starts)),
+        starts,
+        labels,
+        np.array(["train"] * len(starts)),
+        200,
+        400,
+    )
+    plain = WindowSource(g, table)
+    src = WindowSource(g, table, shuffled_negatives=1.0)
+    assert (
+        len(src) == len(plain) + 9 and len(WindowSource(g, table, shuffled_negatives=0.5)) == len(plain) + 4
+    )
+    codes, y = map(np.concatenate, zip(*src.batches(5, shuffle=True, rc_augment=False, seed=3)))
+    assert len(codes) == len(src)
+    windows = plain.codes(np.arange(len(plain)))
+    extra = [i for i, row in enumerate(codes) if not any(np.array_equal(row, w) for w in windows)]
+    assert len(extra) == 9  # every table window once, every shuffle differs from all of them
+    assert np.all(y[extra] == 0)
+    positives = windows[[0, 1, 3, 6, 9, 12, 15, 18, 21]]
+    for i in extra:  # a shuffle keeps its positive window's dinucleotide counts and its N
+        assert any(
+            np.array_equal(_dinucleotides(codes[i]), _dinucleotides(p))
+            and np.array_equal(codes[i] == 4, p == 4)
+            for p in positives
+        )
+    again, _ = map(np.concatenate, zip(*src.batches(5, shuffle=True, rc_augment=False, seed=3)))
+    np.testing.assert_array_equal(codes, again)
+    other, _ = map(np.concatenate, zip(*src.batches(5, shuffle=True, rc_augment=False, seed=3, epoch=1)))
+    assert not np.array_equal(np.sort(codes, axis=0), np.sort(other, axis=0))  # fresh shuffles each epoch
+
+
+def test_shuffled_negatives_do_not_depend_on_batch_size_or_shard(tiny_genome, tmp_path):
+    g = Genome(tiny_genome[0], cache_dir=tmp_path)
+    starts = np.arange(0, 4800, 200)
+    labels = (np.arange(len(starts)) % 2 == 0).astype(np.float32)[:, None]
+    table = WindowTable(
+        ["p"], np.array(["chr1"] * len(starts)), starts, labels, np.array(["train"] * len(starts)), 200, 400
+    )
+    src = WindowSource(g, table, shuffled_negatives=1.0)
+    kw = dict(shuffle=True, rc_augment=True, seed=5, jitter=7, mutate=0.1)
+    whole = np.concatenate([c for c, _ in src.batches(12, **kw)])
+    shards = [np.concatenate([c for c, _ in src.batches(6, shard=(i, 2), **kw)]) for i in range(2)]
+    merged = np.stack([shards[b % 2][(b // 2) * 6 : (b // 2) * 6 + 6] for b in range(6)]).reshape(whole.shape)
+    np.testing.assert_array_equal(whole, merged)

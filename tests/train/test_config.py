@@ -105,6 +105,14 @@ def test_configs_demo_yaml_is_the_demo_setting():
             r"profile name\(s\) 'a' appear more than once",
         ),
         ("training: {epochs: 3\n", r"bad.yaml:\d+: not valid YAML"),
+        (
+            "training: {shuffled_negatives: -1}\n",
+            r"'training.shuffled_negatives' is -1.0; expected a number >= 0",
+        ),
+        (
+            "windows: {target: signal}\ntraining: {shuffled_negatives: 1}\n",
+            r"'training.shuffled_negatives' is 1.0; expected 0 with windows.target signal",
+        ),
     ],
 )
 def test_bad_values_fail_at_load(tmp_path, text, message):
