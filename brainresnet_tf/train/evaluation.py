@@ -61,7 +61,14 @@ def profile_metrics(
 
 
 SHUFFLED = "shuffled positives"  # the negatives column: dinucleotide shuffles of the split's positives
-HARD_SPLIT = "test-shuffled"  # the split column of those rows (kept apart from the test split's means)
+
+
+def shuffled_split(split: str) -> str:
+    """The split column of a split's rows against shuffled positives (kept apart from its means)."""
+    return f"{split}-shuffled"
+
+
+HARD_SPLIT = shuffled_split("test")
 
 
 def negatives_label(table_meta: dict, gc_matched: bool = True) -> str:

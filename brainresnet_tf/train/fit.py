@@ -44,12 +44,12 @@ from brainresnet_tf.train.distributed import (
     worker_dir,
 )
 from brainresnet_tf.train.evaluation import (
-    HARD_SPLIT,
     SHUFFLED,
     mean_metric,
     negatives_label,
     profile_metrics,
     shuffled_metrics,
+    shuffled_split,
 )
 
 MONITOR = "val_auprc"
@@ -573,8 +573,9 @@ def evaluate_model(
     """Long-format metrics (model, profile, split, negatives, ...) and (labels, predictions) per split.
 
     Every split is scored against its own negatives (sampled bins, or a sequence set's given
-    negatives); with ``hard_negatives`` the test split is also scored against dinucleotide
-    shuffles of its positives (``negatives`` = "shuffled positives"). A Keras model predicts
+    negatives); with ``hard_negatives`` each split is also scored against dinucleotide shuffles of
+    its positives (split ``<split>-shuffled``, ``negatives`` = "shuffled positives": validation
+    rows choose recipes without the test set). A Keras model predicts
     strand-averaged; a k-mer model is strand-symmetric by construction.
     """
     frames, preds = [], {}
@@ -598,13 +599,13 @@ def evaluate_model(
         frame.insert(0, "split", split)
         frame.insert(0, "model", name)
         frames.append(frame)
-        if hard_negatives and split == "test" and meta.target == "peaks" and np.nansum(y_true) > 0:
+        if hard_negatives and meta.target == "peaks" and np.nansum(y_true) > 0:
             rows = np.flatnonzero(np.nan_to_num(y_true, nan=0.0).max(axis=1) > 0.5)
             if len(rows) > MAX_SHUFFLED:
                 rows = np.sort(np.random.default_rng(0).choice(rows, MAX_SHUFFLED, replace=False))
             hard, _ = shuffled_metrics(predict, source.codes(rows), y_true[rows], meta.profiles)
             hard.insert(0, "negatives", SHUFFLED)
-            hard.insert(0, "split", HARD_SPLIT)
+            hard.insert(0, "split", shuffled_split(split))
             hard.insert(0, "model", name)
             frames.append(hard)
     return pd.concat(frames, ignore_index=True), preds

@@ -49,7 +49,7 @@ def test_train_evaluate_predict_on_sequence_sets(tmp_path, capsys):
     assert "negatives: given negatives" in printed and "negatives: shuffled positives" in printed
     metrics = pd.read_csv(tmp_path / "run" / "metrics.tsv", sep="\t")
     assert set(metrics["model"]) == {"resnet", "baseline", "kmer"}
-    assert set(metrics["split"]) == {"valid", "test", "test-shuffled"}
+    assert set(metrics["split"]) == {"valid", "test", "valid-shuffled", "test-shuffled"}
     test = metrics[metrics["split"] == "test"].set_index("model")
     assert test.loc["kmer", "auroc"] > 0.9  # an 11-mer planted in random sequence: k-mers see it
     assert (test["negatives"] == "given negatives").all()

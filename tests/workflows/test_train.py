@@ -21,12 +21,15 @@ def test_train_with_baseline_writes_long_metrics(trained):
     table = pd.read_csv(out / "metrics.tsv", sep="\t")
     assert list(table.columns[:5]) == ["model", "profile", "split", "auroc", "auprc"]
     assert set(table["model"]) == {"resnet", "baseline", "kmer"}  # --baseline trains both baselines
-    assert set(table["split"]) == {"valid", "test", "test-shuffled"}
+    assert set(table["split"]) == {"valid", "test", "valid-shuffled", "test-shuffled"}
     assert set(table.loc[table["split"] == "test", "negatives"]) == {"sampled bins (GC-matched)"}
-    assert set(table.loc[table["split"] == "test-shuffled", "negatives"]) == {"shuffled positives"}
+    shuffled = table["split"].isin(["valid-shuffled", "test-shuffled"])
+    assert set(table.loc[shuffled, "negatives"]) == {"shuffled positives"}
     summary = json.loads((out / "metrics.json").read_text())
     assert {
-        f"{m}/{s}" for m in ("resnet", "baseline", "kmer") for s in ("valid", "test", "test-shuffled")
+        f"{m}/{s}"
+        for m in ("resnet", "baseline", "kmer")
+        for s in ("valid", "test", "valid-shuffled", "test-shuffled")
     } == set(summary["mean"])
     assert (out / "curves.png").stat().st_size > 10_000
     # profile 'a' follows a planted motif: a 4-epoch tiny model ranks it well above chance
