@@ -69,8 +69,9 @@ def load_extractor(
         raise InputError(f"{path}: not a feature extractor (write one with `brainresnet pretrain`)")
     if meta.input_length != input_length:
         raise InputError(
-            f"{path}: extractor takes {meta.input_length} bp windows but the config's "
-            f"windows.context is {input_length} (set windows.context: {meta.input_length})"
+            f"{path}: extractor takes {meta.input_length} bp windows but the config's are "
+            f"{input_length} bp (set windows.context: {meta.input_length}, or for sequence sets "
+            f"sequences.length: {meta.input_length})"
         )
     if meta.alphabet != alphabet:
         raise InputError(

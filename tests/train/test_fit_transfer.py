@@ -79,7 +79,9 @@ def test_frozen_keeps_and_fine_tune_changes_extractor_weights(extractor, tmp_pat
 def test_extractor_mismatch_is_a_clear_error(extractor, tmp_path):
     path, cfg = extractor
     with pytest.raises(
-        InputError, match=r"extractor takes 200 bp windows but the config's windows.context is 300"
+        InputError,
+        match=r"extractor takes 200 bp windows but the config's are 300 bp \(set windows.context: 200, "
+        r"or for sequence sets sequences.length: 200\)",
     ):
         load_extractor(path, 300)
     meta = json.loads(path.with_suffix(".json").read_text())
