@@ -188,11 +188,11 @@ def main() -> None:
         "resnet_shuffled_at_least_0.70_every_cell_type": all(
             auroc[p]["resnet"]["shuffled_positives"]["mean"] >= 0.70 for p in profiles
         ),
-        "resnet_at_least_kmer_every_cell_type": all(
-            auroc[p]["resnet"]["given_negatives"]["mean"] >= auroc[p]["kmer"]["given_negatives"]["mean"]
-            for p in profiles
-        ),
     }
+    for negatives in ("given_negatives", "shuffled_positives"):  # the bar reads the given ones
+        result["targets"][f"resnet_at_least_kmer_every_cell_type_{negatives}"] = all(
+            auroc[p]["resnet"][negatives]["mean"] >= auroc[p]["kmer"][negatives]["mean"] for p in profiles
+        )
     if motifs is not None:
         result["motifs"] = motifs
     print(json.dumps(result, indent=1, default=lambda v: float(v) if isinstance(v, np.floating) else str(v)))

@@ -54,6 +54,12 @@ COMMANDS: dict[str, str] = {
     "brainresnet validate-variants --scores scores.tsv --observed allelic_counts.tsv --out validation/ "
     "--comparators other_model_score,cadd": "brainresnet validate-variants --scores scores.tsv --observed allelic_counts.tsv --out validation/ "
     "--comparators other_model_score,cadd",
+    "brainresnet score-variants --model runs/x/model.keras --pairs qtl_pairs.tsv --out qtl_scores.tsv": "brainresnet score-variants --model runs/x/model.keras --pairs qtl_pairs.tsv --out qtl_scores.tsv --no-progress",
+    "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa --vcf asoc.vcf.gz --orient --out oriented.tsv": "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa --vcf asoc.vcf.gz --orient --out oriented.tsv --no-progress",
+    "brainresnet score-variants --model runs/x/kmer/model.joblib --pairs qtl_pairs.tsv --out qtl_kmer.tsv": "brainresnet score-variants --model runs/x/kmer/model.joblib --pairs qtl_pairs.tsv --out qtl_kmer.tsv --no-progress",
+    "brainresnet validate-variants --scores qtl_scores.tsv --observed qtl_pairs.tsv --effect-column beta "
+    "--profile iPSC_neuron_ATAC --compare kmer=qtl_kmer.tsv --out qtl_validation/": "brainresnet validate-variants --scores qtl_scores.tsv --observed qtl_pairs.tsv --effect-column beta "
+    "--profile iPSC_neuron_ATAC --compare kmer=qtl_kmer.tsv --out qtl_validation/ --bootstrap 100",
     "brainresnet constraint --scores runs/demo/variants/scores.tsv --out runs/demo/constraint "
     "--track GERP=runs/demo/data/conservation.bw --af-vcf runs/demo/variants/demo.vcf": "brainresnet constraint --scores runs/demo/variants/scores.tsv --out runs/demo/constraint "
     "--track GERP=runs/demo/data/conservation.bw --af-vcf runs/demo/variants/demo.vcf",
@@ -123,4 +129,9 @@ COMMANDS: dict[str, str] = {
     "--predict-chroms chr21 --raw-batches 2",
     "python benchmarks/realdata.py": "python {root}/benchmarks/realdata.py --seeds 0 --smoke --work realdata",
     "python benchmarks/realdata.py --cv 5 --seeds 0,1": "python {root}/benchmarks/realdata.py --cv 2 --seeds 0 --smoke --work realdata_cv > realdata_cv.json",
+    "python benchmarks/dsqtl.py": "python {root}/benchmarks/dsqtl.py --seeds 0 --smoke --work dsqtl --bootstrap 50",
+    "python benchmarks/dsqtl.py --pretrain fine_tune": "python {root}/benchmarks/dsqtl.py --seeds 0 --smoke --work dsqtl_ft --bootstrap 50 "
+    "--pretrain fine_tune",
+    "python benchmarks/dsqtl.py --cv 5 --seeds 0,1": "python {root}/benchmarks/dsqtl.py --cv 2 --seeds 0 --smoke --work dsqtl_cv > dsqtl_cv.json",
+    "python benchmarks/brain_chr20.py": "python {root}/benchmarks/brain_chr20.py --smoke --work brain",
 }

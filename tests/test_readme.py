@@ -76,8 +76,10 @@ def _after_demo(work: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for name in ("model.keras", "model.json"):
             shutil.copy(demo / name, folder / name)
+    shutil.copytree(demo / "kmer", work / "runs" / "x" / "kmer")
     vcf = demo / "variants" / "demo.vcf"
     _gzip(vcf, work / "asoc.vcf.gz")
+    _qtl_pairs(genome, vcf, work / "qtl_pairs.tsv")
     records = [r.split("\t") for r in vcf.read_text().splitlines() if not r.startswith("#")]
     (work / "snps.bed").write_text(
         "".join(
@@ -109,6 +111,28 @@ def _after_demo(work: Path) -> None:
                 "".join(f">{split}{label}{i}\n{s}\n" for i, s in enumerate(seqs))
             )
     shutil.copy(data / "test.positives.fa", work / "candidates.fa")
+
+
+def _qtl_pairs(genome: Path, vcf: Path, out: Path) -> None:
+    """A QTL-style table of 100 bp ref/alt sequences (id, ref_seq, alt_seq, beta) around the demo
+    VCF's SNVs, the variant at index 49 as in the real dsQTL table."""
+    seqs = dict(read_fasta_records(genome))
+    rng = np.random.default_rng(0)
+    rows = []
+    for line in vcf.read_text().splitlines():
+        if line.startswith("#"):
+            continue
+        chrom, pos, vid, ref, alt = line.split("\t")[:5]
+        start = int(pos) - 1 - 49
+        if len(ref) != 1 or len(alt) != 1 or start < 0:
+            continue
+        window = seqs[chrom][start : start + 100].upper()
+        if len(window) < 100 or "N" in window or window[49] != ref:
+            continue
+        rows.append((vid, window, window[:49] + alt + window[50:], float(rng.normal())))
+        if len(rows) == 60:
+            break
+    pd.DataFrame(rows, columns=["id", "ref_seq", "alt_seq", "beta"]).to_csv(out, sep="\t", index=False)
 
 
 def _before_validate(work: Path) -> None:

@@ -78,7 +78,7 @@ class TrainingSpec:
     mutate: float | None = None  # each training base redrawn from ACGT with this probability, every
     # epoch (EvoAug's random mutation; None: 0.05 on small data, else 0, i.e. off)
     shuffled_negatives: float | None = None  # per positive training window, this many dinucleotide
-    # shuffles of it join each epoch as negatives for every profile (None: 1 on small data, else 0)
+    # shuffles of it join each epoch as negatives for every profile (None: 1 for peaks, 0 for signal)
     small_data: int = 5000  # fewer training windows than this take the small-data defaults above
     strategy: str = "auto"  # auto | default | mirrored | multi_worker (auto: multi_worker
     # when TF_CONFIG is set, mirrored with >1 GPU, else default)

@@ -599,9 +599,12 @@ def quantitative(
 
 
 def _read_scores(scores: str | os.PathLike) -> pd.DataFrame:
-    """The scores table, with its key columns checked."""
+    """The scores table, with its key columns checked: CHROM, POS, ID, REF, ALT from genome input,
+    or ID, SEQ_POS, REF, ALT from ``score-variants --pairs`` (joined on ID)."""
     score_df = read_table(scores)
-    missing = [c for c in ("CHROM", "POS", "ID", "REF", "ALT") if c not in score_df.columns]
+    pairs = "SEQ_POS" in score_df.columns and "CHROM" not in score_df.columns
+    keys = ("ID", "SEQ_POS", "REF", "ALT") if pairs else ("CHROM", "POS", "ID", "REF", "ALT")
+    missing = [c for c in keys if c not in score_df.columns]
     if missing:
         raise InputError(f"{scores}: not a scores table (missing {', '.join(missing)})")
     return score_df
@@ -657,7 +660,8 @@ def validate_variants(
         available = [*score_df.columns, *obs.columns]
         main = effect_score_column(list(score_df.columns), available, profile, effect_score)
         _numeric_columns([main, *comparators], [(score_df, str(scores)), (obs, str(observed))])
-    coordinates = {"chrom", "pos", "ref", "alt"} <= set(obs.columns)
+    # sequence-pair scores carry no coordinates: they join on the id, as observed tables without them
+    coordinates = {"chrom", "pos", "ref", "alt"} <= set(obs.columns) and "CHROM" in score_df.columns
     score_df, dropped_scores = drop_duplicate_keys(
         score_df, join_keys(score_df, coordinates, scores=True), str(scores)
     )

@@ -25,12 +25,13 @@ def test_small_data_defaults_and_explicit_values_win():
     assert (mine.epochs, mine.ensemble, mine.patience) == (7, 2, 12)
 
 
-def test_shuffled_negatives_join_small_peak_data_only():
+def test_shuffled_negatives_join_peak_data_of_every_size():
     assert resolve_training(TrainingSpec(), 1_288)[0].shuffled_negatives == 1.0
     assert "shuffled negatives 1 per positive" in resolve_training(TrainingSpec(), 1_288)[1]
-    assert resolve_training(TrainingSpec(), 50_000)[0].shuffled_negatives == 0.0
+    assert resolve_training(TrainingSpec(), 50_000)[0].shuffled_negatives == 1.0
+    assert resolve_training(TrainingSpec(), 50_000, target="signal")[0].shuffled_negatives == 0.0
     assert resolve_training(TrainingSpec(), 1_288, target="signal")[0].shuffled_negatives == 0.0
-    assert resolve_training(TrainingSpec(shuffled_negatives=2.0), 50_000)[0].shuffled_negatives == 2.0
+    assert resolve_training(TrainingSpec(shuffled_negatives=0.0), 50_000)[0].shuffled_negatives == 0.0
 
 
 def test_ensemble_members_are_trained_resumable_and_averaged(tiny_run):

@@ -115,3 +115,43 @@ def test_cli_effect_errors_are_one_line(tmp_path, capsys):
     assert cli_main(base + ["--effect-column", "beta"]) == 2  # no per-profile effect column to default to
     assert "choose one with --profile or --effect-score" in capsys.readouterr().err
     assert not (tmp_path / "v").exists()
+
+
+def test_cli_sequence_pair_scores_join_on_id(tmp_path, capsys):
+    """score-variants --pairs output (ID, SEQ_POS, no coordinates) validates against the pair
+    table's measured effect, joined on the id, with a --compare file of the same kind."""
+    rng = np.random.default_rng(0)
+    n = 80
+    ids = [f"qtl{i}" for i in range(n)]
+    beta = rng.normal(size=n)
+    pd.DataFrame({"id": ids, "ref_seq": "ACGTACGT", "alt_seq": "ACGAACGT", "beta": beta}).to_csv(
+        tmp_path / "pairs.tsv", sep="\t", index=False
+    )
+
+    def pair_scores(pred: np.ndarray, path: str) -> None:
+        order = rng.permutation(n)  # row order differs from the pair table: the join is by id
+        pd.DataFrame(
+            {"ID": np.array(ids)[order], "SEQ_POS": 4, "REF": "T", "ALT": "A", "TYPE": "snv"}
+            | {"gm_logit_diff": pred[order], "max_abs_diff": np.abs(pred[order])}
+        ).to_csv(tmp_path / path, sep="\t", index=False)
+
+    main_pred = beta + 0.5 * rng.normal(size=n)
+    pair_scores(main_pred, "scores.tsv")
+    pair_scores(-beta, "kmer.tsv")
+    rc = cli_main(
+        [
+            "validate-variants",
+            "--scores",
+            str(tmp_path / "scores.tsv"),
+            "--observed",
+            str(tmp_path / "pairs.tsv"),
+        ]
+        + ["--effect-column", "beta", "--compare", f"kmer={tmp_path / 'kmer.tsv'}", "--bootstrap", "50"]
+        + ["--out", str(tmp_path / "v")]
+    )
+    assert rc == 0, capsys.readouterr().err
+    q = json.loads((tmp_path / "v" / "validation.json").read_text())["quantitative"]
+    main = q["sources"]["gm_logit_diff"]["subsets"]["all"]
+    assert main["n"] == n
+    assert main["spearman"]["value"] == pytest.approx(stats.spearmanr(main_pred, beta).statistic)
+    assert q["sources"]["kmer"]["subsets"]["all"]["spearman"]["value"] == pytest.approx(-1.0)
