@@ -9,6 +9,12 @@ class InputError(ValueError):
     """Bad user input (file, config, variant): the message says where and what is wrong."""
 
 
+class OutputError(InputError):
+    """An output that could not be written (a full disk): the message names it and the cause.
+
+    A subclass of :class:`InputError` so every command reports it in one line."""
+
+
 def input_error(
     path: str | PathLike | None, line: int | None, problem: str, expected: str | None = None
 ) -> InputError:

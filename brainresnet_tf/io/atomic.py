@@ -8,6 +8,7 @@ two processes writing the same output never share one.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -18,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from brainresnet_tf.errors import OutputError
+
 TMP_MARK = ".tmp-"  # in every temporary name (tests look for leftovers by it)
 
 
@@ -25,6 +28,23 @@ def temporary_name(path: str | os.PathLike) -> Path:
     """A unique hidden name beside ``path`` that keeps its suffix (``.keras``, ``.png`` ...)."""
     path = Path(path)
     return path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}{path.suffix}")
+
+
+def write_failure(path: str | os.PathLike, err: BaseException) -> BaseException:
+    """A full disk or quota while writing ``path`` as an :class:`OutputError` naming the output,
+    the cause and the free space left; any other exception unchanged."""
+    if not isinstance(err, OSError) or err.errno not in (errno.ENOSPC, errno.EDQUOT):
+        return err
+    folder = Path(path).resolve().parent
+    try:
+        free = f"{shutil.disk_usage(folder).free / 2**20:,.1f} MiB free in {folder}"
+    except OSError:
+        free = f"free space in {folder} unknown"
+    cause = "no space left on device" if err.errno == errno.ENOSPC else "disk quota exceeded"
+    return OutputError(
+        f"{path}: not written, {cause} ({free}); nothing was left under its name: free space "
+        "or write the output to another disk"
+    )
 
 
 def _remove(path: Path) -> None:
@@ -47,9 +67,12 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     try:
         yield tmp
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         _remove(tmp)
-        raise
+        failure = write_failure(path, err)
+        if failure is err:
+            raise
+        raise failure from None
 
 
 @contextmanager

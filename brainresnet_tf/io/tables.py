@@ -1,4 +1,8 @@
-"""Tables in and out: TSV / CSV / Parquet reading, atomic writing, and streamed writing."""
+"""Tables in and out: TSV / CSV / Parquet reading, atomic writing, and streamed writing.
+
+A ``.gz`` output name is written as BGZF (blocked gzip, Biopython's writer): valid gzip for every
+reader, and a coordinate-sorted table can be indexed with ``tabix``; ``.parquet`` is Parquet.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.io.atomic import atomic_path, temporary_name
+from brainresnet_tf.io.atomic import atomic_path, temporary_name, write_failure
 
 FLOAT_FORMAT = "%.6g"
 
@@ -23,7 +27,8 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, sep="," if path.suffix == ".csv" else "\t")
+        csv = path.suffix == ".csv" or path.suffixes[-2:] == [".csv", ".gz"]
+        return pd.read_csv(path, sep="," if csv else "\t")
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: empty table (expected a header line and rows)") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as err:
@@ -31,20 +36,33 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         raise InputError(f"{path}: cannot read table ({first})") from None
 
 
+def open_text_output(path: str | os.PathLike, gz: bool):
+    """A text handle for writing ``path``: BGZF-compressed when ``gz``, else plain."""
+    if gz:
+        from Bio import bgzf  # BGZF, not plain gzip: tabix-indexable when sorted
+
+        return bgzf.BgzfWriter(str(path), "wb")
+    return open(path, "w", newline="")
+
+
 def write_table(df: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Write TSV (or Parquet for ``.parquet``) atomically."""
+    """Write TSV (BGZF-compressed for ``.gz``, Parquet for ``.parquet``) atomically."""
     with atomic_path(path) as tmp:
         if Path(path).suffix == ".parquet":
             df.to_parquet(tmp, index=False)
         else:
-            df.to_csv(tmp, sep="\t", index=False, float_format=FLOAT_FORMAT)
+            with open_text_output(tmp, Path(path).suffix == ".gz") as fh:
+                df.to_csv(fh, sep="\t", index=False, float_format=FLOAT_FORMAT)
 
 
 class TableWriter:
-    """Appends DataFrames to a temporary TSV or Parquet file; ``close`` renames it into place.
+    """Appends DataFrames to a temporary TSV (BGZF for ``.gz``) or Parquet file; ``close``
+    renames it into place.
 
     Rows reach the disk as they are written (memory does not grow with the table); ``abort``
-    removes the temporary file, so a failed run leaves nothing under the output's name.
+    removes the temporary file, so a failed run leaves nothing under the output's name. A write
+    or close that fails (a full disk) removes it too and raises
+    :func:`~brainresnet_tf.io.atomic.write_failure`'s one-line error.
     """
 
     def __init__(self, path: str | os.PathLike):
@@ -58,6 +76,13 @@ class TableWriter:
 
     def write(self, df: pd.DataFrame) -> None:
         """Append ``df`` (the first call fixes the columns)."""
+        try:
+            self._write(df)
+        except OSError as err:
+            self.abort()
+            raise write_failure(self.path, err) from None
+
+    def _write(self, df: pd.DataFrame) -> None:
         if self.parquet:
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -68,7 +93,7 @@ class TableWriter:
             self._writer.write_table(table.cast(self._writer.schema))
         else:
             if self._fh is None:
-                self._fh = open(self.tmp, "w", newline="")
+                self._fh = open_text_output(self.tmp, self.path.suffix == ".gz")
                 self._fh.write("\t".join(map(str, df.columns)) + "\n")
             df.to_csv(self._fh, sep="\t", index=False, header=False, float_format=FLOAT_FORMAT)
             self._fh.flush()
@@ -78,17 +103,24 @@ class TableWriter:
         """Finish the file and rename it into place (``empty`` gives the header of a 0-row table)."""
         if self._writer is None and self._fh is None:
             self.write(empty if empty is not None else pd.DataFrame())
-        if self._writer is not None:
-            self._writer.close()
-        if self._fh is not None:
-            self._fh.close()
-        os.replace(self.tmp, self.path)
+        try:
+            for handle in (self._writer, self._fh):
+                if handle is not None:
+                    handle.close()
+            os.replace(self.tmp, self.path)
+        except OSError as err:
+            self.abort()
+            raise write_failure(self.path, err) from None
 
     def abort(self) -> None:
         """Close and delete the temporary file; the output path is untouched."""
         for handle in (self._writer, self._fh):
             if handle is not None:
-                handle.close()
+                try:  # closing flushes: on a full disk that fails too, and the file must still go
+                    handle.close()
+                except OSError:
+                    pass
+        self._writer = self._fh = None
         self.tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> TableWriter:
