@@ -36,9 +36,10 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         raise InputError(f"{path}: cannot read table ({first})") from None
 
 
-def open_text_output(path: str | os.PathLike, gz: bool):
-    """A text handle for writing ``path``: BGZF-compressed when ``gz``, else plain."""
-    if gz:
+def open_text_output(path: str | os.PathLike):
+    """A text handle for writing ``path``: BGZF-compressed when it ends in ``.gz``, else plain
+    (temporary names keep the output's suffix, so they decide the same way)."""
+    if Path(path).suffix == ".gz":
         from Bio import bgzf  # BGZF, not plain gzip: tabix-indexable when sorted
 
         return bgzf.BgzfWriter(str(path), "wb")
@@ -51,7 +52,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> None:
         if Path(path).suffix == ".parquet":
             df.to_parquet(tmp, index=False)
         else:
-            with open_text_output(tmp, Path(path).suffix == ".gz") as fh:
+            with open_text_output(tmp) as fh:
                 df.to_csv(fh, sep="\t", index=False, float_format=FLOAT_FORMAT)
 
 
@@ -93,7 +94,7 @@ class TableWriter:
             self._writer.write_table(table.cast(self._writer.schema))
         else:
             if self._fh is None:
-                self._fh = open_text_output(self.tmp, self.path.suffix == ".gz")
+                self._fh = open_text_output(self.tmp)
                 self._fh.write("\t".join(map(str, df.columns)) + "\n")
             df.to_csv(self._fh, sep="\t", index=False, header=False, float_format=FLOAT_FORMAT)
             self._fh.flush()
@@ -104,9 +105,7 @@ class TableWriter:
         if self._writer is None and self._fh is None:
             self.write(empty if empty is not None else pd.DataFrame())
         try:
-            for handle in (self._writer, self._fh):
-                if handle is not None:
-                    handle.close()
+            self._close_handle(quiet=False)
             os.replace(self.tmp, self.path)
         except OSError as err:
             self.abort()
@@ -114,14 +113,22 @@ class TableWriter:
 
     def abort(self) -> None:
         """Close and delete the temporary file; the output path is untouched."""
-        for handle in (self._writer, self._fh):
-            if handle is not None:
-                try:  # closing flushes: on a full disk that fails too, and the file must still go
-                    handle.close()
-                except OSError:
-                    pass
-        self._writer = self._fh = None
+        self._close_handle(quiet=True)
         self.tmp.unlink(missing_ok=True)
+
+    def _close_handle(self, quiet: bool) -> None:
+        """Close the open handle (Parquet or text; at most one) once: it is forgotten first, since
+        a second close fails (BGZF writes its end block again). Closing flushes, so on a full disk
+        it fails too: ``quiet`` ignores that, as :meth:`abort` must still remove the file."""
+        handle = self._writer if self._writer is not None else self._fh
+        self._writer = self._fh = None
+        if handle is None:
+            return
+        try:
+            handle.close()
+        except OSError:
+            if not quiet:
+                raise
 
     def __enter__(self) -> TableWriter:
         return self

@@ -70,11 +70,26 @@ class _FullDisk:
 
 @pytest.mark.parametrize("writer", ["write_table", "TableWriter"])
 def test_full_disk_is_one_error_naming_the_output_and_leaves_nothing(writer, tmp_path, monkeypatch):
-    monkeypatch.setattr(tables, "open_text_output", lambda path, gz: _FullDisk(path))
+    monkeypatch.setattr(tables, "open_text_output", _FullDisk)
     path = tmp_path / "s.tsv"
     with pytest.raises(OutputError, match=r"s\.tsv: not written, no space left on device \(.* MiB free in"):
         _written_by(writer, path)
     assert list(tmp_path.iterdir()) == []  # neither the output nor a hidden temporary file
+
+
+def test_a_failed_rename_after_closing_a_bgzf_table_still_removes_it(tmp_path, monkeypatch):
+    """close() has closed the BGZF handle when the rename fails: abort must not close it again
+    (a second BGZF close raises ValueError) and must remove the temporary file."""
+
+    def full(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    writer = TableWriter(tmp_path / "t.tsv.gz")
+    writer.write(FRAME)
+    monkeypatch.setattr(tables.os, "replace", full)
+    with pytest.raises(OutputError, match="t.tsv.gz: not written"):
+        writer.close()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_score_variants_on_a_full_disk_ends_in_one_line(
@@ -88,7 +103,7 @@ def test_score_variants_on_a_full_disk_ends_in_one_line(
     argv += ["--out", str(out), "--no-progress"]
     assert cli_main([*argv[:-2], str(tmp_path / "ok.tsv.gz"), "--no-progress"]) == 0
     assert _is_bgzf(tmp_path / "ok.tsv.gz") and len(read_table(tmp_path / "ok.tsv.gz")) == 5
-    monkeypatch.setattr(tables, "open_text_output", lambda path, gz: _FullDisk(path))
+    monkeypatch.setattr(tables, "open_text_output", _FullDisk)
     assert cli_main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"brainresnet: error: {out}: not written, no space left")
