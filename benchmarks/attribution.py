@@ -1,4 +1,5 @@
-"""Integrated-gradients attributions/s: batched vs one sequence at a time, same model, one run.
+"""Attributions/s: integrated gradients batched vs one sequence at a time, and DeepLIFT/DeepSHAP
+beside a gradient pass and integrated gradients; same model, one run.
 
 Prints JSON. Every path computes the same thing: strand-averaged integrated gradients of one
 profile's logit from the uniform baseline with ``--steps`` steps (``steps + 1`` path points, each
@@ -8,7 +9,11 @@ through the model on both strands).
 * ``per_sequence``: the same compiled function called on one sequence at a time (its path points
   still in one call);
 * ``per_step``: the textbook loop, one eager ``GradientTape`` call per path point of one sequence.
-Input x gradient is timed too, for scale. The best of ``--repeats`` interleaved runs is kept.
+Input x gradient is timed too, for scale. DeepLIFT (``inference/deeplift.py``): one reference
+(a uniform baseline shared by all sequences; and one dinucleotide shuffle per sequence) as a ratio
+to one input-gradient pass (the forward pass on the reference included), and DeepSHAP with
+``--references`` shuffles per sequence (their drawing included) as a throughput ratio to IG with
+``--steps`` steps. The best of ``--repeats`` interleaved runs is kept.
 Usage: python benchmarks/attribution.py [--model runs/demo/model.keras] [--sequences 256]
 """
 
@@ -26,6 +31,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from brainresnet_tf.inference import attribution as A  # noqa: E402
+from brainresnet_tf.inference.deeplift import deeplift  # noqa: E402
 from brainresnet_tf.models import ResNetSpec, build_resnet  # noqa: E402
 from brainresnet_tf.models.saving import ModelMeta, load_model  # noqa: E402
 
@@ -61,6 +67,7 @@ def main() -> None:
     ap.add_argument("--step-sequences", type=int, default=2, help="sequences for the per-step loop")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--batch-size", type=int, default=256, help="model inputs per call (batched)")
+    ap.add_argument("--references", type=int, default=20, help="DeepSHAP shuffles per sequence")
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
 
@@ -82,6 +89,14 @@ def main() -> None:
     A.integrated_gradients(target, x[:1], steps=steps, batch_size=args.batch_size)
     A.gradients(target, x[:2], batch_size=args.batch_size)
     per_step_ig(target, x[0], 1)
+    k = args.references
+    deeplift_runs = {
+        "one_shared_baseline": lambda: deeplift(target, x, "uniform", batch_size=args.batch_size),
+        "one_shuffle_per_sequence": lambda: deeplift(target, x, 1, batch_size=args.batch_size),
+        "deepshap": lambda: deeplift(target, x, k, batch_size=args.batch_size),
+    }
+    for run in deeplift_runs.values():  # trace every shape, the last partial batch included
+        run()
 
     def batched():
         return A.integrated_gradients(target, x, steps=steps, batch_size=args.batch_size)
@@ -95,11 +110,14 @@ def main() -> None:
         return [per_step_ig(target, x[i], steps) for i in range(ns)]
 
     t_batched = t_single = t_step = t_ixg = float("inf")
+    t_dl = dict.fromkeys(deeplift_runs, float("inf"))
     for _ in range(args.repeats):  # interleaved: fair under a shared CPU
         t_batched = min(t_batched, best_time(batched, 1))
         t_single = min(t_single, best_time(one_at_a_time, 1))
         t_step = min(t_step, best_time(per_step, 1))
         t_ixg = min(t_ixg, best_time(lambda: A.gradients(target, x, args.batch_size), 1))
+        for name, run in deeplift_runs.items():
+            t_dl[name] = min(t_dl[name], best_time(run, 1))
 
     ig_b = batched()
     ig_1 = np.concatenate(one_at_a_time())
@@ -131,6 +149,14 @@ def main() -> None:
         "speedup_batched_vs_per_sequence": round((args.sequences / t_batched) / (n1 / t_single), 2),
         "speedup_batched_vs_per_step": round((args.sequences / t_batched) / (ns / t_step), 1),
         "input_x_gradient_per_s": round(args.sequences / t_ixg, 1),
+        "deeplift": {
+            "one_reference_seconds": {name: round(t_dl[name], 3) for name in list(t_dl)[:2]},
+            "one_reference_vs_gradient_pass": {name: round(t_dl[name] / t_ixg, 2) for name in list(t_dl)[:2]},
+            "deepshap_references": k,
+            "deepshap_per_s": round(args.sequences / t_dl["deepshap"], 2),
+            f"deepshap_{k}_throughput_vs_ig_{steps}": round(t_batched / t_dl["deepshap"], 3),
+            "max_relative_delta": deeplift(target, x[:32], k).max_delta,
+        },
         "max_abs_diff_batched_vs_per_sequence": float(np.abs(ig_b[:n1] - ig_1).max()),
         "max_abs_diff_batched_vs_per_step": float(np.abs(ig_b[:ns] - ig_s).max()),
         "repeats_best_of": args.repeats,

@@ -21,6 +21,10 @@ NOT_RUN = {
     'pip install -e ".[dev]"': "the install step of .ci/run itself",
     "pytest -q": "the test run of .ci/run itself",
     'pip install -e ".[kipoi]"': "the [kipoi] extra is part of [dev], installed by .ci/run",
+    'pip install torch==2.13.0 "setuptools<81" tangermeme': "torch and tangermeme stay out of the "
+    "dependencies (several GB); the DeepLIFT reference check runs where they are installed",
+    "python benchmarks/deeplift_reference.py": "needs torch and tangermeme (see above); "
+    "tests/inference/test_deeplift.py checks the same rules without them",
 }
 
 COMMANDS: dict[str, str] = {
@@ -81,6 +85,9 @@ COMMANDS: dict[str, str] = {
     "--out motifs/ipsc_vs_npc": "brainresnet motifs --model runs/demo/model.keras --task iPSC_neuron_ATAC --contrast NPC_ATAC --regions "
     "runs/demo/data/peaks/iPSC_neuron_ATAC.narrowPeak runs/demo/data/peaks/NPC_ATAC.narrowPeak "
     "--out motifs/ipsc_vs_npc --steps 4 --no-progress",
+    "brainresnet motifs --model runs/demo/model.keras --method deeplift --regions "
+    "runs/demo/data/peaks/iPSC_neuron_ATAC.narrowPeak --task iPSC_neuron_ATAC --out motifs/ipsc_shap": "brainresnet motifs --model runs/demo/model.keras --method deeplift --references 2 --regions "
+    "runs/demo/data/peaks/iPSC_neuron_ATAC.narrowPeak --task iPSC_neuron_ATAC --out motifs/ipsc_shap --no-progress",
     "brainresnet motifs --model model.keras --genome hg38.fa --top-k 2000 --task NPC_ATAC --out motifs/npc": "brainresnet motifs --model model.keras --genome hg38.fa --top-k 300 --task NPC_ATAC --out motifs/npc "
     "--steps 4 --no-progress",
     "brainresnet attribute --model model.keras --genome hg38.fa --regions loci.bed --task iPSC_neuron_ATAC "
@@ -117,7 +124,7 @@ COMMANDS: dict[str, str] = {
     # --- benchmarks, at their smallest sizes
     "python benchmarks/variants.py": "python {root}/benchmarks/variants.py --variants 300 --naive-variants 10 --repeats 1",
     "python benchmarks/constraint.py": "python {root}/benchmarks/constraint.py --variants 20000 --naive 500",
-    "python benchmarks/attribution.py": "python {root}/benchmarks/attribution.py --sequences 8 --single-sequences 2 --step-sequences 1 --steps 2 "
+    "python benchmarks/attribution.py": "python {root}/benchmarks/attribution.py --sequences 8 --single-sequences 2 --step-sequences 1 --steps 2 --references 2 "
     "--repeats 1",
     "python benchmarks/design.py --model runs/demo/model.keras": "python {root}/benchmarks/design.py --model runs/demo/model.keras --sequences 2 --rounds 1 "
     "--naive-sequences 0",

@@ -28,7 +28,9 @@ from brainresnet_tf.inference.strands import strand_average
 from brainresnet_tf.models.ensemble import is_ensemble
 
 SCALES = ("logit", "output")
-METHODS = ("ixg", "ig", "ism")  # input x gradient, integrated gradients, in-silico mutagenesis
+# input x gradient, integrated gradients, in-silico mutagenesis, DeepLIFT/DeepSHAP (deeplift.py)
+METHODS = ("ixg", "ig", "ism", "deeplift")
+BASELINES = ("shuffled", "uniform", "zeros")  # DeepLIFT references: per-sequence shuffles or one
 
 
 def profile_index(profiles: Sequence[str], name: str | int) -> int:
@@ -310,21 +312,40 @@ def hypothetical_contributions(scores: np.ndarray) -> np.ndarray:
     return scores - scores.mean(axis=-1, keepdims=True)
 
 
-def attribute(
+@dataclass
+class Explanation:
+    """Hypothetical contributions (N, L, 4) and, for DeepLIFT, its summation-to-delta check."""
+
+    hypothetical: np.ndarray
+    convergence: dict | None = None
+
+
+def explain(
     target: Target,
     x: np.ndarray,
     method: str = "ixg",
     *,
     steps: int = 32,
+    references: int = 20,
+    baseline: str = "shuffled",
     batch_size: int = 256,
     progress: bool = False,
-) -> np.ndarray:
-    """Hypothetical contributions (N, L, 4) of ``x`` by ``method`` (ixg, ig or ism).
+) -> Explanation:
+    """Hypothetical contributions (N, L, 4) of ``x`` by ``method`` (ixg, ig, ism or deeplift).
 
     ``(hyp * x).sum(-1)`` is each base's contribution: for "ig" exactly the IG attributions
     (uniform baseline), for "ixg" the gradient at the base minus the mean gradient, for "ism" minus
-    the mean effect of mutating the base.
+    the mean effect of mutating the base, for "deeplift" the DeepLIFT contribution (DeepSHAP over
+    ``references`` dinucleotide shuffles per sequence, or one ``baseline``: uniform or zeros).
     """
+    if method == "deeplift":
+        from brainresnet_tf.inference.deeplift import deeplift  # deeplift builds on this module
+
+        if baseline not in BASELINES:
+            raise InputError(f"unknown baseline {baseline!r} (expected {', '.join(BASELINES)})")
+        refs = references if baseline == "shuffled" else baseline
+        result = deeplift(target, x, refs, batch_size=batch_size, progress=progress)
+        return Explanation(result.hypothetical, result.convergence())
     if method == "ixg":
         scores = gradients(target, x, batch_size, progress)
     elif method == "ig":
@@ -335,7 +356,12 @@ def attribute(
         scores = ism(target, x, batch_size, progress=progress)
     else:
         raise InputError(f"unknown attribution method {method!r} (expected {', '.join(METHODS)})")
-    return hypothetical_contributions(scores)
+    return Explanation(hypothetical_contributions(scores))
+
+
+def attribute(target: Target, x: np.ndarray, method: str = "ixg", **settings) -> np.ndarray:
+    """The hypothetical contributions of :func:`explain` alone."""
+    return explain(target, x, method, **settings).hypothetical
 
 
 def contributions(hypothetical: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -358,13 +384,47 @@ class AttributionSpec:
     steps: int = 20
     scale: str = "logit"
     batch_size: int = 256
+    references: int = 20
+    baseline: str = "shuffled"
 
     def target(self, model: keras.Model, profiles: Sequence[str]) -> Target:
         """The scalar to attribute (see :func:`make_target`)."""
         return make_target(model, profiles, self.task, self.contrast, self.scale)
 
+    def explain(self, target: Target, x: np.ndarray, progress: bool = False) -> Explanation:
+        """Hypothetical contributions (N, L, 4) of ``x`` and any check (see :func:`explain`)."""
+        return explain(
+            target,
+            x,
+            self.method,
+            steps=self.steps,
+            references=self.references,
+            baseline=self.baseline,
+            batch_size=self.batch_size,
+            progress=progress,
+        )
+
     def run(self, target: Target, x: np.ndarray, progress: bool = False) -> np.ndarray:
-        """Hypothetical contributions (N, L, 4) of ``x`` (see :func:`attribute`)."""
-        return attribute(
-            target, x, self.method, steps=self.steps, batch_size=self.batch_size, progress=progress
+        """Hypothetical contributions (N, L, 4) of ``x`` (see :func:`explain`)."""
+        return self.explain(target, x, progress).hypothetical
+
+    def settings(self) -> dict:
+        """The method's own settings, as summaries report them."""
+        if self.method == "ig":
+            return {"steps": self.steps}
+        if self.method == "deeplift":
+            shuffled = self.baseline == "shuffled"
+            return {"baseline": self.baseline, "references": self.references if shuffled else 1}
+        return {}
+
+    def convergence_note(self, explanation: Explanation) -> str | None:
+        """A warning line when DeepLIFT's summation-to-delta check failed, else None."""
+        c = explanation.convergence
+        if not c or c["pairs_over_tolerance"] == 0:
+            return None
+        return (
+            f"warning: DeepLIFT contributions miss f(x) - f(reference) by up to "
+            f"{c['max_relative_delta']:.2g} (relative) in {c['pairs_over_tolerance']} of {c['pairs']} "
+            f"sequence-reference pairs, over the {c['tolerance']:g} tolerance: a layer without an "
+            "exact rule; compare with --method ig"
         )

@@ -16,16 +16,29 @@ NAME = "attribute"
 
 
 def add_attribution_args(p: argparse.ArgumentParser) -> None:
-    """``--task --contrast --method --steps --scale --batch-size`` (shared with ``motifs``)."""
+    """``--task --contrast --method --steps --references --baseline --scale --batch-size`` (shared
+    with ``motifs`` and ``hits``)."""
     p.add_argument("--task", required=True, help="profile to explain")
     p.add_argument("--contrast", help="explain task minus this profile (cell-type-specific motifs)")
     p.add_argument(
         "--method",
-        choices=["ig", "ixg", "ism"],
+        choices=["ig", "ixg", "ism", "deeplift"],
         default="ig",
-        help="integrated gradients, input x gradient, or in-silico mutagenesis",
+        help="integrated gradients, input x gradient, in-silico mutagenesis, or DeepLIFT/DeepSHAP",
     )
     p.add_argument("--steps", type=positive_int, default=20, help="integrated-gradients steps")
+    p.add_argument(
+        "--references",
+        type=positive_int,
+        default=20,
+        help="DeepSHAP: dinucleotide-shuffled references per sequence (--baseline shuffled)",
+    )
+    p.add_argument(
+        "--baseline",
+        choices=["shuffled", "uniform", "zeros"],
+        default="shuffled",
+        help="DeepLIFT reference: shuffles of each sequence (DeepSHAP), or one baseline for all",
+    )
     p.add_argument(
         "--scale",
         choices=["logit", "output"],
@@ -39,7 +52,16 @@ def attribution_spec(args: argparse.Namespace) -> AttributionSpec:
     """The parsed attribution arguments as an :class:`AttributionSpec`."""
     from brainresnet_tf.inference.attribution import AttributionSpec
 
-    return AttributionSpec(args.task, args.contrast, args.method, args.steps, args.scale, args.batch_size)
+    return AttributionSpec(
+        args.task,
+        args.contrast,
+        args.method,
+        args.steps,
+        args.scale,
+        args.batch_size,
+        args.references,
+        args.baseline,
+    )
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -109,7 +131,11 @@ def run_attribute(
     for note in skipped_notes(skipped or []):
         print(f"[attribute] {note}", flush=True)
     x = one_hot_windows(genome, windows, meta.input_length)
-    hyp = spec.run(target, x, progress=progress)
+    explanation = spec.explain(target, x, progress=progress)
+    hyp = explanation.hypothetical
+    note = spec.convergence_note(explanation)
+    if note:
+        print(f"[attribute] {note}", flush=True)
     contrib = contributions(hyp, x)
     n = write_bigwig(out, genome.chrom_sizes, windows, contrib)
     if npz:
@@ -124,8 +150,12 @@ def run_attribute(
     label = meta.profiles[target.task] + (
         f" - {meta.profiles[target.contrast]}" if target.contrast is not None else ""
     )
+    check = ""
+    if explanation.convergence:
+        worst = explanation.convergence["max_relative_delta"]
+        check = f"; DeepLIFT summation-to-delta within {worst:.1e} (relative)"
     print(
         f"[attribute] {spec.method} contributions to {label} ({spec.scale}) for "
-        f"{len(windows)} windows ({n} bases) -> {out}"
+        f"{len(windows)} windows ({n} bases){check} -> {out}"
     )
     return Path(out)

@@ -76,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         contrast=args.contrast,
         method=args.method,
         steps=args.steps,
+        references=args.references,
+        baseline=args.baseline,
         scale=args.scale,
         batch_size=args.batch_size,
         fdr=args.fdr,
@@ -140,6 +142,8 @@ def run_hits(
     contrast: str | None = None,
     method: str = "ig",
     steps: int = 20,
+    references: int = 20,
+    baseline: str = "shuffled",
     scale: str = "logit",
     batch_size: int = 256,
     fdr: float = 0.05,
@@ -172,7 +176,7 @@ def run_hits(
     t0 = time.time()
     motifs = scan_motifs(motifs_dir, jaspar, include_unnamed, release)
     model, meta = load_model(model_path)
-    spec = AttributionSpec(task, contrast, method, steps, scale, batch_size)
+    spec = AttributionSpec(task, contrast, method, steps, scale, batch_size, references, baseline)
     target = spec.target(model, meta.profiles)
     length = meta.input_length
     truth_dir = None
@@ -193,7 +197,11 @@ def run_hits(
     label = meta.profiles[target.task] + (
         f" - {meta.profiles[target.contrast]}" if target.contrast is not None else ""
     )
-    hyp = spec.run(target, x, progress=progress)
+    explanation = spec.explain(target, x, progress=progress)
+    hyp = explanation.hypothetical
+    note = spec.convergence_note(explanation)
+    if note:
+        print(f"[hits] {note}", flush=True)
     calls = call_hits(
         x, contributions(hyp, x), motifs, fdr=fdr, match_p=match_p, n_shuffles=shuffles, seed=seed
     )
@@ -217,6 +225,8 @@ def run_hits(
         "task": meta.profiles[target.task],
         "contrast": meta.profiles[target.contrast] if target.contrast is not None else None,
         "method": method,
+        **spec.settings(),
+        "convergence": explanation.convergence,
         "n_windows": len(windows),
         "skipped_regions": [s.to_dict() for s in skipped or [] if s.skipped],
         "n_hits": len(bed),

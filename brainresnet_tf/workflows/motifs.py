@@ -90,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         contrast=args.contrast,
         method=args.method,
         steps=args.steps,
+        references=args.references,
+        baseline=args.baseline,
         scale=args.scale,
         batch_size=args.batch_size,
         window=args.window,
@@ -122,6 +124,8 @@ def run_motifs(
     contrast: str | None = None,
     method: str = "ig",
     steps: int = 20,
+    references: int = 20,
+    baseline: str = "shuffled",
     scale: str = "logit",
     batch_size: int = 256,
     window: int | None = None,
@@ -140,12 +144,7 @@ def run_motifs(
     per file, counted in the summary's ``skipped_regions``).
     """
     from brainresnet_tf.data.sequence_sets import SequenceGenome
-    from brainresnet_tf.inference.attribution import (
-        attribute,
-        contributions,
-        make_target,
-        to_modisco,
-    )
+    from brainresnet_tf.inference.attribution import AttributionSpec, contributions, to_modisco
     from brainresnet_tf.interpret.motif_check import (
         cell_type_of,
         check_contrast,
@@ -187,7 +186,8 @@ def run_motifs(
         raise InputError("--fasta explains sequences: give it without --regions, --genome or --bigwig")
     t_start = time.time()
     model, meta = load_model(model_path)
-    target = make_target(model, meta.profiles, task, contrast, scale)
+    spec = AttributionSpec(task, contrast, method, steps, scale, batch_size, references, baseline)
+    target = spec.target(model, meta.profiles)
     task_name = meta.profiles[target.task]
     contrast_name = meta.profiles[target.contrast] if target.contrast is not None else None
     genome_file = Path(fasta) if fasta else genome_path_for(genome, meta)
@@ -234,8 +234,12 @@ def run_motifs(
     _log(f"{method} attributions of {label} ({scale}) over {len(windows)} windows of {length} bp", quiet)
     t0 = time.time()
     x = one_hot_windows(g, windows, length)
-    hyp = attribute(target, x, method, steps=steps, batch_size=batch_size, progress=progress)
+    explanation = spec.explain(target, x, progress=progress)
+    hyp = explanation.hypothetical
     t_attr = time.time() - t0
+    note = spec.convergence_note(explanation)
+    if note:
+        print(f"[motifs] {note}", flush=True)
     contrib = contributions(hyp, x)
     lo = (length - (window or length)) // 2
     hi = lo + (window or length)
@@ -296,7 +300,9 @@ def run_motifs(
         "task": task_name,
         "contrast": contrast_name,
         "method": method,
+        **spec.settings(),
         "steps": steps if method == "ig" else None,
+        "convergence": explanation.convergence,
         "scale": scale,
         "n_windows": len(windows),
         "window": [lo, hi],

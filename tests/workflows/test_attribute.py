@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 
 def test_attribute_command_writes_bigwig(ctcf_world):
@@ -81,3 +82,34 @@ def test_attribute_skips_regions_off_a_partial_genome(ctcf_world, capsys):
         "use the FASTA the peaks were called against"
     ]
     assert not strict.exists()
+
+
+def test_attribute_deeplift_puts_contributions_on_the_sites(ctcf_world, capsys):
+    import pyBigWig
+
+    from brainresnet_tf.cli import main
+
+    bw_path = ctcf_world / "deeplift.bw"
+    common = ["attribute", "--model", str(ctcf_world / "model.keras"), "--task", "open_ATAC"]
+    common += ["--regions", str(ctcf_world / "data" / "peaks.bed"), "--no-progress"]
+    assert main([*common, "--out", str(bw_path), "--method", "deeplift", "--references", "4"]) == 0
+    printed = capsys.readouterr().out
+    assert "deeplift contributions to open_ATAC" in printed and "summation-to-delta within" in printed
+    bw = pyBigWig.open(str(bw_path))
+    sites = pd.read_csv(ctcf_world / "data" / "motif_sites.tsv", sep="\t")
+    inside = [np.sum(bw.values(c, s, e)) for c, s, e in zip(sites.chrom, sites.start, sites.end)]
+    flank = [np.sum(np.abs(bw.values(c, e + 5, e + 25))) for c, e in zip(sites.chrom, sites.end)]
+    assert np.median(inside) > 1.0 and np.median(flank) < np.median(inside) / 10
+
+    # bad input: one line each, nothing written
+    bad = ctcf_world / "bad.bw"
+    for extra, message in (
+        (["--method", "shap"], "argument --method: invalid choice: 'shap'"),
+        (["--method", "deeplift", "--references", "0"], "argument --references: 0 must be at least 1"),
+        (["--method", "deeplift", "--baseline", "ones"], "argument --baseline: invalid choice: 'ones'"),
+    ):
+        with pytest.raises(SystemExit):
+            main([*common, "--out", str(bad), *extra])
+        errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+        assert len(errors) == 1 and errors[0].startswith(f"brainresnet attribute: error: {message}"), errors
+        assert not bad.exists()

@@ -7,9 +7,11 @@ import time
 
 import numpy as np
 import pandas as pd
+import pytest
 
 
-def test_motifs_command_end_to_end(ctcf_world, capsys):
+@pytest.mark.parametrize("method", ["ixg", "deeplift"])
+def test_motifs_command_end_to_end(ctcf_world, capsys, method):
     """< 20 s once numba's kernels are cached (the first run in a fresh environment compiles
     modisco-lite's and memelite's kernels, ~1-2 min)."""
     from brainresnet_tf.cli import main
@@ -26,7 +28,7 @@ def test_motifs_command_end_to_end(ctcf_world, capsys):
             "--task",
             "open_ATAC",
             "--method",
-            "ixg",
+            method,
             "--out",
             str(out),
             "--no-progress",
@@ -56,6 +58,10 @@ def test_motifs_command_end_to_end(ctcf_world, capsys):
     assert np.load(out / "hypothetical.npz")["arr_0"].shape == (240, 4, 100)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["check"]["recovery"][0]["named"] is True
+    if method == "deeplift":  # DeepSHAP: 20 shuffles per window, contributions summing to the delta
+        assert summary["references"] == 20 and summary["baseline"] == "shuffled"
+        assert summary["convergence"]["max_relative_delta"] < 1e-3
+        assert summary["convergence"]["pairs"] == 240 * 20
     printed = capsys.readouterr().out
     assert "named as top TOMTOM match (q < 0.05): 1/1 = 100% -> PASS" in printed
     print(f"end-to-end motifs run: {elapsed:.1f} s")
