@@ -89,7 +89,7 @@ def ctcf_world(tmp_path):
     import keras
     import pandas as pd
 
-    from brainresnet_tf.data.synthetic import jaspar_motif
+    from brainresnet_tf.demo.synthetic import jaspar_motif
     from brainresnet_tf.models.saving import ModelMeta, save_model
 
     mid, probs = jaspar_motif("CTCF")

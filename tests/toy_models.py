@@ -48,7 +48,7 @@ def planted_world(root, n_elements: int = 160, untrained: bool = False):
 
     import pandas as pd
 
-    from brainresnet_tf.data.synthetic import jaspar_motif, sample_motif
+    from brainresnet_tf.demo.synthetic import jaspar_motif, sample_motif
     from brainresnet_tf.models.saving import ModelMeta, save_model
     from tests.toy_data import write_fasta
 

@@ -45,6 +45,7 @@ from tqdm.auto import tqdm
 from brainresnet_tf.data.shuffle import dinucleotide_shuffles
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.inference.attribution import Target, _baseline, _output_layer
+from brainresnet_tf.inference.strands import strand_average
 from brainresnet_tf.models.ensemble import ShiftSequence, is_ensemble
 
 DEFAULT_REFERENCES = 20  # dinucleotide shuffles per sequence, as the BPNet family uses
@@ -309,12 +310,7 @@ def _explained(target: Target, pairing: _Pairing) -> Callable[[tf.Tensor], tf.Te
         return logit(out) if ensemble_logit else out
 
     def scalar(x):
-        if target.rc_average:
-            both = raw(tf.concat([x, tf.reverse(x, axis=[1, 2])], axis=0))
-            forward, reverse = tf.split(both, 2, axis=0)
-            out = (forward + reverse) / 2.0
-        else:
-            out = raw(x)
+        out = strand_average(raw, x) if target.rc_average else raw(x)
         value = out[:, target.task]
         return value - out[:, target.contrast] if target.contrast is not None else value
 

@@ -82,7 +82,7 @@ def write_example_files(dest: str | os.PathLike, seed: int = 0) -> dict[str, Pat
     Two 20 kb chromosomes from the demo generator; the intervals are the first iPSC-neuron peaks
     and one region past a chromosome end's last full window (scored with N padding).
     """
-    from brainresnet_tf.data.synthetic import generate_synthetic_dataset
+    from brainresnet_tf.demo.synthetic import generate_synthetic_dataset
 
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)

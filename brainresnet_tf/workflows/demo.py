@@ -13,7 +13,7 @@ from brainresnet_tf.workflows.common import add_config_args, for_terminal
 if TYPE_CHECKING:
     import pandas as pd
 
-    from brainresnet_tf.data.synthetic import SyntheticDataset
+    from brainresnet_tf.demo.synthetic import SyntheticDataset
 
 NAME = "demo"
 
@@ -151,7 +151,7 @@ def run_demo(
     """Synthetic genome -> ResNet and baseline -> ``metrics.tsv``, curves and a printed table."""
     import yaml
 
-    from brainresnet_tf.data.synthetic import generate_synthetic_dataset
+    from brainresnet_tf.demo.synthetic import generate_synthetic_dataset
     from brainresnet_tf.errors import InputError
     from brainresnet_tf.io.atomic import write_text
     from brainresnet_tf.train.config import load_config
@@ -234,7 +234,7 @@ def demo_variant_check(
     significant variants; and the same enrichment among the planted indels alone (deletions of
     motif sites, insertions of motifs, background indels): ``indel_targets_met``.
     """
-    from brainresnet_tf.data.synthetic_variants import dataset_paths, make_demo_variants
+    from brainresnet_tf.demo.synthetic_variants import dataset_paths, make_demo_variants
     from brainresnet_tf.io.genome import Genome
     from brainresnet_tf.models.saving import load_model
     from brainresnet_tf.variant.scoring import score_variants
@@ -293,7 +293,7 @@ def demo_constraint_check(out: str | Path, data: SyntheticDataset | str | Path, 
     """
     import pandas as pd
 
-    from brainresnet_tf.data.synthetic import CONSERVATION_FILE, SyntheticDataset
+    from brainresnet_tf.demo.synthetic import CONSERVATION_FILE, SyntheticDataset
     from brainresnet_tf.io.tables import write_table
     from brainresnet_tf.variant.constraint import AlleleFrequencySource, constraint_analysis
     from brainresnet_tf.variant.heatmap import variant_heatmap

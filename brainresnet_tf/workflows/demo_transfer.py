@@ -46,7 +46,7 @@ def transfer_demo_configs(out: Path, data, scale: str) -> tuple[Path, dict[str, 
     """Write the compendium pre-training config and one config per BrainResNet family member."""
     import yaml
 
-    from brainresnet_tf.data.synthetic import BRAINRESNET_FAMILY
+    from brainresnet_tf.demo.synthetic import BRAINRESNET_FAMILY
     from brainresnet_tf.io.atomic import write_text
 
     settings = json.loads(json.dumps(DEMO_SETTINGS["tiny" if scale == "tiny" else "quick"]))
@@ -103,7 +103,7 @@ def run_transfer_demo(
     out: Path, quick: bool = False, seed: int = 0, target: str = "iPSC_neuron", tiny: bool = False
 ) -> dict:
     """Synthetic compendium (50 cell types) -> pretrain -> scratch vs transfer for ``target``."""
-    from brainresnet_tf.data.synthetic import (
+    from brainresnet_tf.demo.synthetic import (
         BRAINRESNET_FAMILY,
         compendium_cell_types,
         generate_synthetic_dataset,

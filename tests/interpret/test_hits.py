@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from brainresnet_tf.data.synthetic import jaspar_motif
+from brainresnet_tf.demo.synthetic import jaspar_motif
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.interpret import hits as H
 

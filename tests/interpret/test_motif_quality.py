@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from brainresnet_tf.data.synthetic import jaspar_motif
+from brainresnet_tf.demo.synthetic import jaspar_motif
 from brainresnet_tf.interpret import motif_quality as Q
 from brainresnet_tf.interpret.motifs import Pattern
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brainresnet_tf.data.synthetic import jaspar_motif
+from brainresnet_tf.demo.synthetic import jaspar_motif
 from brainresnet_tf.interpret import motifs as M
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brainresnet_tf.data.synthetic import jaspar_motif
+from brainresnet_tf.demo.synthetic import jaspar_motif
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.interpret.hits import HIT_COLUMNS
 from brainresnet_tf.interpret.variant_hits import annotate, check_breaks

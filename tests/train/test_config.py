@@ -71,7 +71,7 @@ def test_shipped_configs_load(name):
 def test_configs_demo_yaml_is_the_demo_setting():
     import yaml
 
-    from brainresnet_tf.data.synthetic import DEFAULT_CELL_TYPES
+    from brainresnet_tf.demo.synthetic import DEFAULT_CELL_TYPES
     from brainresnet_tf.workflows.demo import DEMO_SETTINGS
 
     shipped = yaml.safe_load((REPO / "configs" / "demo.yaml").read_text())

@@ -34,8 +34,8 @@ def readme_commands() -> list[list[str]]:
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory):
     """runs/demo as the demo leaves it (tiny genome; scores made from the truth, no model)."""
-    from brainresnet_tf.data.synthetic import generate_synthetic_dataset
-    from brainresnet_tf.data.synthetic_variants import make_demo_variants
+    from brainresnet_tf.demo.synthetic import generate_synthetic_dataset
+    from brainresnet_tf.demo.synthetic_variants import make_demo_variants
 
     root = tmp_path_factory.mktemp("constraint_cli")
     demo = root / "runs" / "demo"

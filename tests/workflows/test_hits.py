@@ -20,7 +20,7 @@ def world(tmp_path_factory):
 
 def test_hits_recover_planted_sites_and_annotate_breaking_variants(world, capsys):
     from brainresnet_tf.cli import main
-    from brainresnet_tf.data.synthetic import jaspar_motif
+    from brainresnet_tf.demo.synthetic import jaspar_motif
 
     out = world / "hits"
     data = world / "data"

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from brainresnet_tf.data.synthetic import (
+from brainresnet_tf.demo.synthetic import (
     DEFAULT_CELL_TYPES,
     SHARED_MOTIFS,
     CellType,

@@ -9,7 +9,7 @@ import pyBigWig
 import pyfaidx
 import pytest
 
-from brainresnet_tf.data.synthetic import (
+from brainresnet_tf.demo.synthetic import (
     BACKGROUND,
     DEFAULT_CELL_TYPES,
     SHARED_MOTIFS,

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brainresnet_tf.data.synthetic import generate_synthetic_dataset, jaspar_motif
-from brainresnet_tf.data.synthetic_variants import INDEL_CLASSES, TRUE_REF_FRACTION, make_demo_variants
+from brainresnet_tf.demo.synthetic import generate_synthetic_dataset, jaspar_motif
+from brainresnet_tf.demo.synthetic_variants import INDEL_CLASSES, TRUE_REF_FRACTION, make_demo_variants
 from brainresnet_tf.io.genome import Genome
 from brainresnet_tf.io.vcf import read_vcf
 
@@ -160,7 +160,7 @@ def test_new_outputs_leave_every_existing_output_unchanged(small_dataset, tmp_pa
 def test_conservation_is_higher_at_planted_motifs(small_dataset):
     import pyBigWig
 
-    from brainresnet_tf.data.synthetic import GERP_RANGE
+    from brainresnet_tf.demo.synthetic import GERP_RANGE
 
     bw = pyBigWig.open(str(small_dataset.conservation))
     assert bw.chroms() == small_dataset.chrom_sizes
