@@ -34,6 +34,7 @@ multipliers' elementwise work is one fused XLA kernel per nonlinear layer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import keras
@@ -51,7 +52,7 @@ from brainresnet_tf.models.ensemble import ShiftSequence, is_ensemble
 DEFAULT_REFERENCES = 20  # dinucleotide shuffles per sequence, as the BPNet family uses
 TOLERANCE = 1e-3  # summation-to-delta: |sum of contributions - Δf| <= TOLERANCE * max(|Δf|, 1)
 SECANT_EPS = 1e-6  # the rescale rule's fallback threshold (tangermeme's and captum's)
-SHUFFLE_CHUNK = 64  # sequences per reference draw: references never depend on the batch size
+SHUFFLE_CHUNK = 240  # sequences per reference draw: references never depend on the batch size
 
 LINEAR_LAYERS = (
     layers.InputLayer,
@@ -405,12 +406,13 @@ def _codes(x: np.ndarray) -> np.ndarray:
     return np.where(x.sum(-1) > 0, x.argmax(-1), 4).astype(np.uint8)
 
 
-def shuffled_references(x: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+def shuffled_references(x: np.ndarray, n: int, seed: int = 0, first_chunk: int = 0) -> np.ndarray:
     """``n`` dinucleotide-shuffled references per one-hot sequence (N, L, 4) -> (N, n, L, 4), N
-    positions kept; drawn per fixed chunk of sequences, so they never depend on a batch size."""
+    positions kept; drawn per fixed chunk of sequences (``first_chunk``: the index of ``x``'s first
+    chunk in a longer input), so they never depend on a batch size."""
     eye = np.eye(5, 4, dtype=np.float32)
     out = np.empty((len(x), n, *x.shape[1:]), np.float32)
-    for c, i in enumerate(range(0, len(x), SHUFFLE_CHUNK)):
+    for c, i in enumerate(range(0, len(x), SHUFFLE_CHUNK), start=first_chunk):
         rng = np.random.default_rng([seed, c, 0xDEE9])
         out[i : i + SHUFFLE_CHUNK] = eye[dinucleotide_shuffles(_codes(x[i : i + SHUFFLE_CHUNK]), n, rng)]
     return out
@@ -436,10 +438,11 @@ def deeplift(
     """
     x = np.asarray(x, np.float32)
     length = target.input_length
-    if isinstance(references, (int, np.integer)) and not isinstance(references, bool):
+    shuffles = isinstance(references, (int, np.integer)) and not isinstance(references, bool)
+    if shuffles:
         if references < 1:
             raise InputError(f"--references {references} must be >= 1 (DeepSHAP shuffles per sequence)")
-        refs = shuffled_references(x, int(references), seed)
+        k = int(references)
     else:
         given = references if isinstance(references, str) else np.asarray(references, np.float32)
         if isinstance(given, np.ndarray) and given.ndim == 4:
@@ -448,32 +451,49 @@ def deeplift(
             refs = given
         else:
             refs = np.broadcast_to(_baseline(given, length), (len(x), 1, length, 4))
+        k = refs.shape[1]
     check_supported(target)
     has_base = x.sum(-1) > 0
-    shared = refs.shape[0] == len(x) and refs.strides[0] == 0 and has_base.all()
+    shared = not shuffles and refs.strides[0] == 0 and has_base.all()
     if shared:  # one baseline for all and no N to mask: record it once
         run = target.compiled("deeplift-shared", lambda: _shared_baseline_fn(target))
         base = np.ascontiguousarray(refs[:1, 0])
-        k, per_call = 1, batch_size
+        per_call = batch_size
     else:
-        refs = np.where(has_base[:, None, :, None], refs, 0.0).astype(np.float32)  # N stays N
-        k = refs.shape[1]
         run = target.compiled(("deeplift", k), lambda: _deeplift_fn(target, k))
         per_call = max(1, batch_size // (k + 1))
+
+    def chunk_refs(c: int) -> np.ndarray:
+        """The references of chunk ``c`` (SHUFFLE_CHUNK sequences), N where the sequence has N."""
+        part = slice(c * SHUFFLE_CHUNK, (c + 1) * SHUFFLE_CHUNK)
+        if shuffles:
+            return shuffled_references(x[part], k, seed, first_chunk=c)
+        return np.where(has_base[part, None, :, None], refs[part], 0.0).astype(np.float32)
+
     hyp = np.empty_like(x)
     deltas = np.empty((len(x), k), np.float32)
     diff = np.empty(len(x), np.float32)
     bar = tqdm(total=len(x), desc="DeepLIFT", disable=not progress, leave=False)
-    for i in range(0, len(x), per_call):
-        xb = x[i : i + per_call]
-        other = base if shared else refs[i : i + per_call].reshape(-1, length, 4)
-        h, fx, fr, summed = run(xb, other)
-        fx, fr = fx.numpy(), fr.numpy().reshape(len(xb), k)
-        output_diff = fx[:, None] - fr
-        err = np.abs(summed.numpy().reshape(len(xb), k) - output_diff)
-        deltas[i : i + per_call] = err / np.maximum(np.abs(output_diff), 1.0)
-        diff[i : i + per_call] = fx - fr.mean(axis=1)
-        hyp[i : i + per_call] = h.numpy()
-        bar.update(len(xb))
+    n_chunks = -(-len(x) // SHUFFLE_CHUNK)
+    # references are drawn a chunk ahead on a thread, beside TensorFlow's work, and only a chunk
+    # at a time is held (all of them at once would be N x k x L x 4 floats)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(chunk_refs, 0) if not shared and n_chunks else None
+        for c in range(n_chunks):
+            chunk = pending.result() if pending is not None else None
+            if not shared and c + 1 < n_chunks:
+                pending = pool.submit(chunk_refs, c + 1)
+            first = c * SHUFFLE_CHUNK
+            for i in range(first, min(first + SHUFFLE_CHUNK, len(x)), per_call):
+                xb = x[i : min(i + per_call, first + SHUFFLE_CHUNK)]
+                other = base if shared else chunk[i - first : i - first + len(xb)].reshape(-1, length, 4)
+                h, fx, fr, summed = run(xb, other)
+                fx, fr = fx.numpy(), fr.numpy().reshape(len(xb), k)
+                output_diff = fx[:, None] - fr
+                err = np.abs(summed.numpy().reshape(len(xb), k) - output_diff)
+                deltas[i : i + len(xb)] = err / np.maximum(np.abs(output_diff), 1.0)
+                diff[i : i + len(xb)] = fx - fr.mean(axis=1)
+                hyp[i : i + len(xb)] = h.numpy()
+                bar.update(len(xb))
     bar.close()
     return DeepLiftResult(hyp, deltas, diff)
