@@ -118,6 +118,20 @@ def _slope(fn: Callable, a: tf.Tensor) -> tf.Tensor:
     return tape.gradient(y, a)
 
 
+def _rule(backward: Callable) -> Callable:
+    """A rule as layers call it, ``rule(fn, taped, saved)``: ``fn`` of the taped activation, with
+    ``backward(g, taped, saved)`` as its gradient."""
+
+    def rule(fn, taped, saved):
+        @tf.custom_gradient
+        def op(a):
+            return fn(a), lambda g: backward(g, a, saved)
+
+        return op(taped)
+
+    return rule
+
+
 def _rescale(fn: Callable, taped_is_x: bool) -> Callable:
     """The rescale rule: ``fn`` of the taped activation, with the multiplier ``Δout / Δin`` against
     the saved one as its gradient (``fn``'s slope at the explained input where ``|Δin| < 1e-6``)."""
@@ -133,14 +147,7 @@ def _rescale(fn: Callable, taped_is_x: bool) -> Callable:
         m = tf.where(near, _slope(fn, x) * tf.ones_like(d_in), secant)
         return g * tf.reshape(m, tf.shape(taped))
 
-    def rule(fn, taped, saved):
-        @tf.custom_gradient
-        def op(a):
-            return fn(a), lambda g: backward(g, a, saved)
-
-        return op(taped)
-
-    return rule
+    return _rule(backward)
 
 
 def _windows(a: tf.Tensor, size: int, padding: str) -> tf.Tensor:
@@ -199,14 +206,7 @@ def _max_rule(size: int | None, padding: str, taped_is_x: bool) -> Callable:
         zero = tf.equal(d_in, 0.0)
         return tf.where(zero, plain, routed / tf.where(zero, tf.ones_like(d_in), d_in))
 
-    def rule(fn, taped, saved):
-        @tf.custom_gradient
-        def op(a):
-            return fn(a), lambda g: backward(g, a, saved)  # fn: the layer's own pooling
-
-        return op(taped)
-
-    return rule
+    return _rule(backward)  # its forward is the layer's own pooling
 
 
 def _pool_rule(layer, taped_is_x: bool) -> Callable:

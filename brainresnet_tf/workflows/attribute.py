@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from brainresnet_tf.inference.attribution import AttributionSpec
+    from brainresnet_tf.inference.attribution import AttributionSpec, Explanation
 
 from brainresnet_tf.workflows.common import add_strict_peaks_arg, bars, check_output, positive_int
 
@@ -62,6 +62,16 @@ def attribution_spec(args: argparse.Namespace) -> AttributionSpec:
         args.references,
         args.baseline,
     )
+
+
+def explain_windows(spec: AttributionSpec, target, x, progress: bool, command: str) -> Explanation:
+    """``spec.explain`` of one-hot windows ``x``, printing DeepLIFT's convergence warning, if any,
+    as ``[command] ...`` (shared with ``motifs`` and ``hits``)."""
+    explanation = spec.explain(target, x, progress=progress)
+    note = spec.convergence_note(explanation)
+    if note:
+        print(f"[{command}] {note}", flush=True)
+    return explanation
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -131,11 +141,8 @@ def run_attribute(
     for note in skipped_notes(skipped or []):
         print(f"[attribute] {note}", flush=True)
     x = one_hot_windows(genome, windows, meta.input_length)
-    explanation = spec.explain(target, x, progress=progress)
+    explanation = explain_windows(spec, target, x, progress, NAME)
     hyp = explanation.hypothetical
-    note = spec.convergence_note(explanation)
-    if note:
-        print(f"[attribute] {note}", flush=True)
     contrib = contributions(hyp, x)
     n = write_bigwig(out, genome.chrom_sizes, windows, contrib)
     if npz:

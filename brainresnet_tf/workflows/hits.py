@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.workflows.attribute import add_attribution_args
+from brainresnet_tf.workflows.attribute import add_attribution_args, explain_windows
 from brainresnet_tf.workflows.common import add_strict_peaks_arg, bars, check_output, positive_int
 
 NAME = "hits"
@@ -197,11 +197,8 @@ def run_hits(
     label = meta.profiles[target.task] + (
         f" - {meta.profiles[target.contrast]}" if target.contrast is not None else ""
     )
-    explanation = spec.explain(target, x, progress=progress)
+    explanation = explain_windows(spec, target, x, progress, NAME)
     hyp = explanation.hypothetical
-    note = spec.convergence_note(explanation)
-    if note:
-        print(f"[hits] {note}", flush=True)
     calls = call_hits(
         x, contributions(hyp, x), motifs, fdr=fdr, match_p=match_p, n_shuffles=shuffles, seed=seed
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from brainresnet_tf.errors import InputError
-from brainresnet_tf.workflows.attribute import add_attribution_args
+from brainresnet_tf.workflows.attribute import add_attribution_args, explain_windows
 from brainresnet_tf.workflows.common import add_strict_peaks_arg, bars, check_output, positive_int
 
 NAME = "motifs"
@@ -234,12 +234,9 @@ def run_motifs(
     _log(f"{method} attributions of {label} ({scale}) over {len(windows)} windows of {length} bp", quiet)
     t0 = time.time()
     x = one_hot_windows(g, windows, length)
-    explanation = spec.explain(target, x, progress=progress)
+    explanation = explain_windows(spec, target, x, progress, NAME)
     hyp = explanation.hypothetical
     t_attr = time.time() - t0
-    note = spec.convergence_note(explanation)
-    if note:
-        print(f"[motifs] {note}", flush=True)
     contrib = contributions(hyp, x)
     lo = (length - (window or length)) // 2
     hi = lo + (window or length)
