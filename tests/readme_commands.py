@@ -139,6 +139,8 @@ COMMANDS: dict[str, str] = {
     "python benchmarks/dsqtl.py": "python {root}/benchmarks/dsqtl.py --seeds 0 --smoke --work dsqtl --bootstrap 50",
     "python benchmarks/dsqtl.py --pretrain fine_tune": "python {root}/benchmarks/dsqtl.py --seeds 0 --smoke --work dsqtl_ft --bootstrap 50 "
     "--pretrain fine_tune",
+    "python benchmarks/dsqtl.py --all-chr20": "python {root}/benchmarks/dsqtl.py --all-chr20 --seeds 0 --smoke --work dsqtl_all "
+    "--bootstrap 50",
     "python benchmarks/dsqtl.py --cv 5 --seeds 0,1": "python {root}/benchmarks/dsqtl.py --cv 2 --seeds 0 --smoke --work dsqtl_cv > dsqtl_cv.json",
     "python benchmarks/brain_chr20.py": "python {root}/benchmarks/brain_chr20.py --smoke --work brain",
 }

@@ -65,3 +65,19 @@ def test_targets_read_the_means():
     assert all(good.values()) and len(good) == 4
     bad = dsqtl.targets(result(0.58, 0.18, 0.74, 0.79))
     assert not any(bad.values())
+
+
+def test_all_chr20_pools_every_split_per_class(tmp_path):
+    files = {}
+    for split in ("train", "valid", "test"):
+        pair = []
+        for cls in ("pos", "neg"):
+            path = tmp_path / f"{split}.{cls}.fa"
+            path.write_text(f">{split}_{cls}\nACGT\n")
+            pair.append(path)
+        files[split] = tuple(pair)
+    pooled = dsqtl.all_chr20(files, tmp_path)
+    assert list(pooled) == ["train"]
+    pos, neg = (p.read_text() for p in pooled["train"])
+    assert pos.count(">") == 3 and all(f">{s}_pos" in pos for s in ("train", "valid", "test"))
+    assert neg.count(">") == 3 and "_pos" not in neg

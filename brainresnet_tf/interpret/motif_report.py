@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from brainresnet_tf.interpret.motifs import MotifDB, Pattern, column_information
+from brainresnet_tf.interpret.motifs import Pattern, column_information
 from brainresnet_tf.io.atomic import save_figure, write_text
+from brainresnet_tf.io.jaspar import MotifDB
 
 LOGO_FLANK = 4  # bases shown either side of the trimmed core, as modisco-lite's report does
 

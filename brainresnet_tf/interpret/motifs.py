@@ -12,9 +12,7 @@ The ``brainresnet motifs`` command that ties these to a model lives in :mod:`mot
 
 from __future__ import annotations
 
-import functools
 import os
-import warnings
 from dataclasses import dataclass
 
 import h5py
@@ -22,10 +20,9 @@ import numpy as np
 import pandas as pd
 
 from brainresnet_tf.io.atomic import atomic_path
+from brainresnet_tf.io.jaspar import MotifDB
 
-JASPAR_RELEASE = "JASPAR2024"
 TRIM_THRESHOLD = 0.3  # modisco-lite report's rule: keep positions with >= 30% of the max |CWM|
-PSEUDOCOUNT = 0.01
 PATTERN_GROUPS = ("pos_patterns", "neg_patterns")
 
 
@@ -53,53 +50,6 @@ def _widen(informative: np.ndarray, edge: int, step: int, max_gap: int = 1) -> i
 
 
 # --------------------------------------------------------------------------- JASPAR
-
-
-@dataclass(frozen=True)
-class MotifDB:
-    """Motifs to match against: ids, names and (4, L) probability matrices (A, C, G, T rows)."""
-
-    ids: tuple[str, ...]
-    names: tuple[str, ...]
-    pwms: tuple[np.ndarray, ...]
-    source: str
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def index(self, matrix_id: str) -> int:
-        """Index of a matrix id, by base id (``MA0143``) when the version differs."""
-        if matrix_id in self.ids:
-            return self.ids.index(matrix_id)
-        base = matrix_id.split(".")[0]
-        for i, m in enumerate(self.ids):
-            if m.split(".")[0] == base:
-                return i
-        raise KeyError(matrix_id)
-
-
-@functools.lru_cache(maxsize=4)
-def jaspar_core_vertebrates(release: str = JASPAR_RELEASE) -> MotifDB:
-    """JASPAR CORE vertebrate motifs (latest version of each) from pyjaspar's bundled SQLite."""
-    from pyjaspar import jaspardb
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        motifs = jaspardb(release=release).fetch_motifs(
-            collection="CORE", tax_group=["vertebrates"], all_versions=False
-        )
-    if not motifs:
-        raise RuntimeError(f"pyjaspar returned no CORE vertebrate motifs for {release}")
-    pwms = []
-    for m in motifs:
-        counts = np.array([m.counts[b] for b in "ACGT"], dtype=float) + PSEUDOCOUNT
-        pwms.append(counts / counts.sum(axis=0, keepdims=True))
-    return MotifDB(
-        tuple(m.matrix_id for m in motifs),
-        tuple(m.name for m in motifs),
-        tuple(pwms),
-        f"{release} CORE vertebrates",
-    )
 
 
 def write_db_meme(db: MotifDB, path: str | os.PathLike) -> None:

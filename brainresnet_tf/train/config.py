@@ -79,6 +79,9 @@ class TrainingSpec:
     # epoch (EvoAug's random mutation; None: 0.05 on small data, else 0, i.e. off)
     shuffled_negatives: float | None = None  # per positive training window, this many dinucleotide
     # shuffles of it join each epoch as negatives for every profile (None: 1 for peaks, 0 for signal)
+    motif_filters: int | None = None  # ResNet stem filters set from the JASPAR motifs most enriched
+    # in the training positives over their shuffles, the rest random (train/motif_init.py; the CNN
+    # baseline keeps random filters: CV chose that for it; None: 64 on small peak data, else 0)
     small_data: int = 5000  # fewer training windows than this take the small-data defaults above
     strategy: str = "auto"  # auto | default | mirrored | multi_worker (auto: multi_worker
     # when TF_CONFIG is set, mirrored with >1 GPU, else default)
@@ -179,14 +182,15 @@ def validate(config: Config, where: str = "config") -> None:
     positive("training.small_data", tr.small_data, allow_zero=True)
     if tr.mutate is not None and not (math.isfinite(tr.mutate) and 0 <= tr.mutate < 1):
         raise bad("training.mutate", tr.mutate, "a rate in [0, 1) (0: off)")
-    if tr.shuffled_negatives is not None:
-        positive("training.shuffled_negatives", tr.shuffled_negatives, allow_zero=True)
-        if tr.shuffled_negatives > 0 and config.windows.target != "peaks":
-            raise bad(
-                "training.shuffled_negatives",
-                tr.shuffled_negatives,
-                "0 with windows.target signal (shuffles are negatives of binary peak labels)",
-            )
+    for key, why in (
+        ("shuffled_negatives", "shuffles are negatives of binary peak labels"),
+        ("motif_filters", "motifs are chosen by enrichment in positive windows"),
+    ):  # peak-only options: None is the default, 0 is off
+        value = getattr(tr, key)
+        if value is not None:
+            positive(f"training.{key}", value, allow_zero=True)
+            if value > 0 and config.windows.target != "peaks":
+                raise bad(f"training.{key}", value, f"0 with windows.target signal ({why})")
     if w.context < w.bin_size:
         raise bad("windows.context", w.context, f"at least windows.bin_size ({w.bin_size})")
     positive("windows.negative_ratio", w.negative_ratio, allow_zero=True)

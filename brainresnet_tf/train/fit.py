@@ -51,6 +51,7 @@ from brainresnet_tf.train.evaluation import (
     shuffled_metrics,
     shuffled_split,
 )
+from brainresnet_tf.train.motif_init import init_motif_filters
 
 MONITOR = "val_auprc"
 
@@ -295,6 +296,7 @@ SMALL_DATA_DEFAULTS = {
     "ensemble": 3,
     "test_time_shift": 10,
     "mutate": 0.05,
+    "motif_filters": 64,
 }
 LARGE_DATA_DEFAULTS = {
     "epochs": 20,
@@ -303,6 +305,7 @@ LARGE_DATA_DEFAULTS = {
     "ensemble": 1,
     "test_time_shift": 0,
     "mutate": 0.0,
+    "motif_filters": 0,
 }
 # not by data size: by target (GM12878 DHS CV and the brain chr20 validation region, README)
 SHUFFLED_NEGATIVES_DEFAULT = {"peaks": 1.0, "signal": 0.0}
@@ -313,7 +316,8 @@ def resolve_training(training: TrainingSpec, n_train: int, target: str = "peaks"
 
     Below ``training.small_data`` training windows, measured on real ChIP-seq sequence sets
     (README, benchmarks/realdata.py) and real DNase sites (benchmarks/dsqtl.py): longer training
-    with patience, a 3-member ensemble, test-time shifts and random base substitutions. Shuffled
+    with patience, a 3-member ensemble, test-time shifts, random base substitutions and ResNet stem
+    filters from enriched JASPAR motifs (peaks only; see :mod:`motif_init`). Shuffled
     positives join as negatives at every size of peak data (never for a signal target), chosen on
     the validation regions of real DNase and brain ATAC data; values set in the config always win.
     """
@@ -322,6 +326,8 @@ def resolve_training(training: TrainingSpec, n_train: int, target: str = "peaks"
         **(SMALL_DATA_DEFAULTS if small else LARGE_DATA_DEFAULTS),
         "shuffled_negatives": SHUFFLED_NEGATIVES_DEFAULT.get(target, 0.0),
     }
+    if target != "peaks":
+        defaults["motif_filters"] = 0
     filled = {k: v for k, v in defaults.items() if getattr(training, k) is None}
     resolved = dataclasses.replace(training, **filled)
     rule = (
@@ -333,7 +339,8 @@ def resolve_training(training: TrainingSpec, n_train: int, target: str = "peaks"
         f"{rule} (epochs {resolved.epochs}, patience {resolved.patience}, min_epochs "
         f"{resolved.min_epochs}, ensemble of {resolved.ensemble}, test-time shifts "
         f"{list(shifts_for(resolved.test_time_shift))} bp, random substitutions {resolved.mutate:g}, "
-        f"shuffled negatives {resolved.shuffled_negatives:g} per positive)"
+        f"shuffled negatives {resolved.shuffled_negatives:g} per positive, JASPAR-initialised ResNet "
+        f"stem filters {resolved.motif_filters})"
     )
     return resolved, note
 
@@ -453,6 +460,8 @@ def _train_one(
             )
         else:
             model = build_for_config(config, table, arch)
+            if tc.motif_filters and arch == "resnet" and config.transfer.mode == "none":
+                init_motif_filters(model, tc.motif_filters, train_src, log if chief else None)
     if strategy.num_replicas_in_sync > 1:  # statistics over the global batch, as one process
         synchronize_batch_norm(model)
     first_epoch = state["epoch"] if state else 0

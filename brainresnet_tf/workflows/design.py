@@ -114,8 +114,8 @@ def run_design(
     from brainresnet_tf.inference.predict import Predictor
     from brainresnet_tf.interpret import design as D
     from brainresnet_tf.interpret.motif_check import find_truth
-    from brainresnet_tf.interpret.motifs import jaspar_core_vertebrates
     from brainresnet_tf.io.atomic import write_json, write_text
+    from brainresnet_tf.io.jaspar import jaspar_core_vertebrates
     from brainresnet_tf.io.tables import write_table
     from brainresnet_tf.models.saving import load_model
     from brainresnet_tf.workflows.hits import fasta_windows
@@ -230,9 +230,9 @@ def design_check(
     from brainresnet_tf.inference.attribution import AttributionSpec, contributions
     from brainresnet_tf.interpret.hits import call_hits, motifs_from_jaspar
     from brainresnet_tf.interpret.motif_check import expected_signs, load_truth
-    from brainresnet_tf.interpret.motifs import jaspar_core_vertebrates
     from brainresnet_tf.io.genome import Genome, one_hot
     from brainresnet_tf.io.intervals import centred_windows
+    from brainresnet_tf.io.jaspar import jaspar_core_vertebrates
 
     tr = load_truth(truth_dir)
     length = meta.input_length

@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
 def scan_motifs(motifs_dir: str | None, jaspar: list[str] | None, include_unnamed: bool, release: str):
     """The motifs to scan: a motifs run's patterns, then JASPAR matrices."""
     from brainresnet_tf.interpret.hits import motifs_from_jaspar, motifs_from_run
-    from brainresnet_tf.interpret.motifs import jaspar_core_vertebrates
+    from brainresnet_tf.io.jaspar import jaspar_core_vertebrates
 
     motifs = motifs_from_run(motifs_dir, include_unnamed) if motifs_dir else []
     if jaspar:

@@ -156,7 +156,6 @@ def run_motifs(
     from brainresnet_tf.interpret.motif_quality import Gates, apply_gates, model_test_auroc
     from brainresnet_tf.interpret.motif_report import write_html, write_logos
     from brainresnet_tf.interpret.motifs import (
-        jaspar_core_vertebrates,
         pattern_table,
         run_modisco,
         write_db_meme,
@@ -175,6 +174,7 @@ def run_motifs(
     from brainresnet_tf.io.bigwig import write_bigwig
     from brainresnet_tf.io.genome import Genome
     from brainresnet_tf.io.intervals import skipped_notes
+    from brainresnet_tf.io.jaspar import jaspar_core_vertebrates
     from brainresnet_tf.io.tables import write_table
     from brainresnet_tf.models.saving import genome_path_for, load_model
 

@@ -319,7 +319,8 @@ def test_demo_motifs_keep_their_names_near_the_consensus():
     """Each demo motif stays distinguishable from its JASPAR relatives when its instances lean
     towards the consensus (matrix ** 3), as planted instances and modisco seqlets do; a relative
     winning there (NEUROD1 -> Neurod2, SOX2 -> Sox7) would make naming it a coin flip."""
-    from brainresnet_tf.interpret.motifs import jaspar_core_vertebrates, match_ppms
+    from brainresnet_tf.interpret.motifs import match_ppms
+    from brainresnet_tf.io.jaspar import jaspar_core_vertebrates
 
     db = jaspar_core_vertebrates()
     names = sorted({m for c in DEFAULT_CELL_TYPES for m in c.motifs} | set(SHARED_MOTIFS))

@@ -44,7 +44,7 @@ def _world(seed: int = 0, n: int = 60, length: int = 120):
 
 
 def test_hits_are_matches_the_model_leans_on():
-    from brainresnet_tf.interpret.motifs import jaspar_core_vertebrates
+    from brainresnet_tf.io.jaspar import jaspar_core_vertebrates
 
     x, contrib, planted = _world()
     motifs = H.motifs_from_jaspar(["CTCF", "MA0069.1"], jaspar_core_vertebrates())
@@ -65,7 +65,7 @@ def test_hits_are_matches_the_model_leans_on():
 
 
 def test_no_hits_in_random_sequence():
-    from brainresnet_tf.interpret.motifs import jaspar_core_vertebrates
+    from brainresnet_tf.io.jaspar import jaspar_core_vertebrates
 
     rng = np.random.default_rng(3)
     x = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (80, 150))]
@@ -75,7 +75,7 @@ def test_no_hits_in_random_sequence():
 
 
 def test_unknown_jaspar_name_is_one_line():
-    from brainresnet_tf.interpret.motifs import jaspar_core_vertebrates
+    from brainresnet_tf.io.jaspar import jaspar_core_vertebrates
 
     with pytest.raises(InputError, match="no such JASPAR id or name"):
         H.motifs_from_jaspar(["NOTAFACTOR"], jaspar_core_vertebrates())

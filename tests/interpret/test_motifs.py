@@ -10,11 +10,12 @@ import pytest
 
 from brainresnet_tf.demo.synthetic import jaspar_motif
 from brainresnet_tf.interpret import motifs as M
+from brainresnet_tf.io.jaspar import jaspar_core_vertebrates
 
 
 @pytest.fixture(scope="module")
 def db():
-    return M.jaspar_core_vertebrates()
+    return jaspar_core_vertebrates()
 
 
 def sample_ppm(probs: np.ndarray, n: int = 300, seed: int = 0) -> np.ndarray:
@@ -29,7 +30,7 @@ def test_jaspar_lookup_is_offline(monkeypatch):
         raise OSError("network disabled in this test")
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    fresh = M.jaspar_core_vertebrates.__wrapped__("JASPAR2024")
+    fresh = jaspar_core_vertebrates.__wrapped__("JASPAR2024")
     assert len(fresh) > 500
     i = fresh.index("MA0143.5")
     assert fresh.names[i] == "SOX2"
