@@ -42,9 +42,10 @@ class WindowSource:
         self.starts = off + table.window_start
         self.lower = off
         self.upper = off + (size_of[table.chrom_code] if len(table) else off)
-        positives = np.flatnonzero(np.nan_to_num(table.labels, nan=0.0).max(axis=1, initial=0.0) > 0.5)
-        n_shuffled = int(round(shuffled_negatives * len(positives))) if len(positives) else 0
-        self.shuffled_of = positives[np.arange(n_shuffled) % max(len(positives), 1)]
+        # rows positive for any profile: what shuffles are drawn from and motifs are chosen on
+        self.positives = np.flatnonzero(np.nan_to_num(table.labels, nan=0.0).max(axis=1, initial=0.0) > 0.5)
+        n_shuffled = int(round(shuffled_negatives * len(self.positives))) if len(self.positives) else 0
+        self.shuffled_of = self.positives[np.arange(n_shuffled) % max(len(self.positives), 1)]
 
     def __len__(self) -> int:
         return len(self.starts) + len(self.shuffled_of)

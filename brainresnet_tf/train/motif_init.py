@@ -121,8 +121,7 @@ def init_motif_filters(
     The choice depends on the data alone (a fixed seed), so every ensemble member and worker gets
     the same motifs; it is computed once per process for the same windows and kernel width.
     """
-    labels = np.nan_to_num(source.table.labels, nan=0.0)
-    rows = np.flatnonzero(labels.max(axis=1, initial=0.0) > 0.5)
+    rows = source.positives
     if len(rows) == 0:
         return []
     rng = np.random.default_rng(4242)
