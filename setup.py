@@ -59,6 +59,17 @@ setup(
             "hypothesis>=6.100",
             "ruff>=0.6",
             "import-linter>=2.1",
+            # the documentation site (mkdocs.yml; tests/test_docs.py builds it with --strict).
+            # Material for MkDocs does not run on MkDocs 2.
+            "mkdocs>=1.6,<2",
+            "mkdocs-material>=9.5",
+            "mkdocstrings[python]>=0.27",
+            # the tutorials (tutorials/*.py, jupytext percent format; tests/test_tutorials.py runs
+            # them). With Kipoi's attrs<=21.4.0 pin, pip resolves nbformat's jsonschema to 4.17.
+            "jupytext>=1.16",
+            "nbclient>=0.10",
+            "nbformat>=5.10",
+            "ipykernel>=6.29",
             *KIPOI,
         ],
         "parquet": ["pyarrow>=12"],

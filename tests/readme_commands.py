@@ -1,10 +1,11 @@
-"""Every command the README shows, and the tiny-scale version CI runs (tests/test_readme.py).
+"""Every command the README and the documentation pages (docs/**/*.md) show, and the tiny-scale
+version CI runs (tests/test_readme.py).
 
-Keys are README commands as written (continuation lines joined, comments dropped); values are
-what runs in a scratch copy of the repository's layout, with the README's placeholder files
-(hg38.fa, peaks.bed, asoc.vcf.gz ...) made from the tiny demo's data. Dict order is run order.
-``{tiny}`` adds the tiny training settings, ``{root}`` is the repository, ``{grpc}`` / ``{rest}``
-free ports, ``{dna}`` a DNA string of the demo model's input length.
+Keys are the commands as written there (continuation lines joined, comments dropped; each shown on
+at least one page); values are what runs in a scratch copy of the repository's layout, with the
+placeholder files (hg38.fa, peaks.bed, asoc.vcf.gz ...) made from the tiny demo's data. Dict order
+is run order. ``{tiny}`` adds the tiny training settings, ``{root}`` is the repository, ``{grpc}`` /
+``{rest}`` free ports, ``{dna}`` a DNA string of the demo model's input length.
 """
 
 TINY_TRAINING = (
@@ -16,7 +17,7 @@ TINY_MODEL = (
     "--set model.baseline.filters=[8,8,8] --set model.baseline.head_units=8"
 )
 
-# README commands CI does not run itself, and why
+# shown commands CI does not run itself, and why
 NOT_RUN = {
     'pip install -e ".[dev]"': "the install step of .ci/run itself",
     "pytest -q": "the test run of .ci/run itself",
@@ -53,6 +54,9 @@ COMMANDS: dict[str, str] = {
     # --- variants
     "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa --vcf asoc.vcf.gz --out scores.tsv": "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa --vcf asoc.vcf.gz --out scores.tsv "
     "--no-progress",
+    "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa --vcf asoc.vcf.gz --null 10000 "
+    "--out calibrated.tsv": "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa "
+    "--vcf asoc.vcf.gz --null 200 --out calibrated.tsv --no-progress",
     "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa --variants snps.bed --out snps.tsv": "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa --variants snps.bed --out snps.tsv "
     "--no-progress",
     "brainresnet validate-variants --scores scores.tsv --observed allelic_counts.tsv --out validation/ "

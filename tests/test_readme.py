@@ -1,5 +1,6 @@
-"""Every command the README shows runs, at tiny scale, in a scratch copy of the repository's
-layout (tests/readme_commands.py says how each is shrunk); a README command that breaks fails CI."""
+"""Every command the README and the documentation pages (docs/**/*.md) show runs, at tiny scale,
+in a scratch copy of the repository's layout (tests/readme_commands.py says how each is shrunk); a
+shown command that breaks fails CI."""
 
 import gzip
 import json
@@ -22,8 +23,18 @@ from tests.readme_commands import COMMANDS, NOT_RUN, TINY_TRAINING
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def shown_pages() -> list[Path]:
+    """README.md and every documentation page: where commands are shown to users."""
+    return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+def shown_commands() -> list[str]:
+    """The commands of the README and of every documentation page, each once, in page order."""
+    return list(dict.fromkeys(c for page in shown_pages() for c in readme_commands(page.read_text())))
+
+
 def readme_commands(text: str) -> list[str]:
-    """Commands of the README's bash blocks (continuations joined, comments and prompts dropped,
+    """Commands of a page's bash blocks (continuations joined, comments and prompts dropped,
     ``a && b`` split) and its inline ``python benchmarks/...`` commands."""
     out = []
     for block in re.findall(r"```(?:bash|sh)\n(.*?)```", text, re.S):
@@ -38,12 +49,16 @@ def readme_commands(text: str) -> list[str]:
 
 
 def test_every_readme_command_has_a_tiny_version():
-    shown = readme_commands((ROOT / "README.md").read_text())
-    assert shown, "no commands found in the README"
+    """Each command the README or a docs page shows has a tiny version (or a reason it does not
+    run), and each tiny version belongs to a command still shown somewhere."""
+    assert (ROOT / "docs").is_dir(), "docs/ is missing"
+    shown = shown_commands()
+    assert shown, "no commands found in the README and docs"
+    assert readme_commands((ROOT / "README.md").read_text()), "the README shows no command"
     missing = [c for c in shown if c not in COMMANDS and c not in NOT_RUN]
-    assert missing == [], "add these README commands to tests/readme_commands.py"
+    assert missing == [], "add these README / docs commands to tests/readme_commands.py"
     stale = [c for c in COMMANDS if c not in shown]
-    assert stale == [], "these tests/readme_commands.py entries are no longer in the README"
+    assert stale == [], "these tests/readme_commands.py entries are no longer in the README or docs"
 
 
 def _free_port() -> int:
@@ -175,7 +190,7 @@ def _after_realdata_cv(work: Path) -> None:
             assert names(folds / f"fold{k}.train.{cls}.fa") == every - held[k]
 
 
-HOOKS = {  # run after (or before, for validate-variants) the README command named
+HOOKS = {  # run after (or before, for validate-variants) the shown command named
     "brainresnet demo --out runs/demo": ("after", _after_demo),
     "brainresnet demo-transfer --out runs/transfer_demo": ("after", _after_transfer_demo),
     "python benchmarks/realdata.py --cv 5 --seeds 0,1": ("after", _after_realdata_cv),
@@ -193,9 +208,25 @@ def _wait_for(port: int, proc: subprocess.Popen, seconds: float = 180) -> None:
     raise AssertionError(f"nothing listens on {port}")
 
 
+def standalone_benchmark(tiny: str) -> bool:
+    """A benchmark command that needs nothing an earlier command wrote: it runs in its own chain
+    (tests/test_readme_benchmarks.py), on the other test worker."""
+    return tiny.startswith("python {root}/benchmarks/") and "runs/" not in tiny
+
+
+def chain(standalone: bool) -> dict[str, str]:
+    """The README / docs commands of one chain, in run order."""
+    return {shown: tiny for shown, tiny in COMMANDS.items() if standalone_benchmark(tiny) == standalone}
+
+
 @pytest.mark.subprocess
 @pytest.mark.longest
 def test_readme_commands_run_at_tiny_scale(tmp_path):
+    run_commands(tmp_path, chain(standalone=False))
+
+
+def run_commands(tmp_path: Path, commands: dict[str, str]) -> None:
+    """Run ``commands`` (shown -> tiny) in order in a scratch copy of the repository's layout."""
     work = tmp_path / "repo"
     work.mkdir()
     shutil.copytree(ROOT / "configs", work / "configs")
@@ -211,7 +242,7 @@ def test_readme_commands_run_at_tiny_scale(tmp_path):
     background = []
     seconds: dict[str, float] = {}  # printed slowest first (pytest -s, or -rA) to keep CI short
     try:
-        for readme, command in COMMANDS.items():
+        for readme, command in commands.items():
             if readme.startswith("brainresnet validate-variants"):
                 _before_validate(work)
             line = command
@@ -237,7 +268,7 @@ def test_readme_commands_run_at_tiny_scale(tmp_path):
             )
             seconds[readme] = time.time() - t0
             assert done.returncode == 0, (
-                f"README command failed ({seconds[readme]:.0f} s): {readme}\nran: {line}\n"
+                f"README / docs command failed ({seconds[readme]:.0f} s): {readme}\nran: {line}\n"
                 f"{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
             )
             when, hook = HOOKS.get(readme, (None, None))

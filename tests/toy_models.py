@@ -178,3 +178,34 @@ def save_kmer_model(model, folder, profiles: list[str], length: int):
     model.save(path)
     write_json(meta_path(path), asdict(ModelMeta(list(profiles), length, arch="kmer")))
     return path
+
+
+def demo_grammar_model(length: int = 200, scale: float = 0.4):
+    """A hand-built model of the demo genome's grammar (no training): one filter per demo motif
+    holding its JASPAR log-odds matrix, max-pooled over the window, and one sigmoid profile per
+    demo cell type (``<cell type>_ATAC``) adding the best scores of its own and the shared motifs,
+    plus a small random average-pooled filter, so every base moves the output a little (as in a
+    trained model). A stand-in for the demo's trained model where a test cannot spend minutes
+    training one."""
+    from brainresnet_tf.demo.synthetic import DEFAULT_CELL_TYPES, SHARED_MOTIFS, jaspar_motif
+
+    names = sorted({m for c in DEFAULT_CELL_TYPES for m in c.motifs} | set(SHARED_MOTIFS))
+    inp = keras.Input((length, 4), name="sequence")
+    pooled, convs = [], []
+    for name in names:
+        probs = jaspar_motif(name)[1]
+        conv = keras.layers.Conv1D(1, len(probs))
+        convs.append((conv, np.log(np.maximum(probs, 1e-3) / 0.25).astype(np.float32)))
+        pooled.append(keras.layers.GlobalMaxPooling1D()(conv(inp)))
+    noise = keras.layers.Conv1D(1, 5)
+    pooled.append(keras.layers.GlobalAveragePooling1D()(noise(inp)))
+    dense = keras.layers.Dense(len(DEFAULT_CELL_TYPES), activation="sigmoid", name="profiles")
+    model = keras.Model(inp, dense(keras.layers.Concatenate()(pooled)))
+    for conv, log_odds in convs:
+        conv.set_weights([log_odds[:, :, None], np.zeros(1, np.float32)])
+    rng = np.random.default_rng(0)
+    noise.set_weights([rng.normal(0, 1.0, (5, 4, 1)).astype(np.float32), np.zeros(1, np.float32)])
+    uses = [[scale * (m in c.motifs or m in SHARED_MOTIFS) for c in DEFAULT_CELL_TYPES] for m in names]
+    weights = np.array(uses + [[1.0] * len(DEFAULT_CELL_TYPES)], np.float32)
+    dense.set_weights([weights, np.full(len(DEFAULT_CELL_TYPES), 1.0, np.float32)])
+    return model

@@ -3,9 +3,10 @@
 Batches are gathered in numpy from the memory-mapped base codes (contiguous row copies, no FASTA
 reads), shuffled and reverse-complemented with a seeded generator (so a seed fixes every epoch),
 and expanded to float32 one-hot inside the tf.data graph, overlapped with training by prefetch.
-Training windows can also be jittered (random shifts) and mutated (random base substitutions),
-and joined by dinucleotide shuffles of the positive windows as extra negatives (hard negatives with
-the positives' exact composition, so composition alone cannot separate the classes).
+Training windows can also be jittered (random shifts), mutated (random base substitutions) and
+cut to a random central stretch (the flanks set to N, as a short sequence is scored), and joined
+by dinucleotide shuffles of the positive windows as extra negatives (hard negatives with the
+positives' exact composition, so composition alone cannot separate the classes).
 """
 
 from __future__ import annotations
@@ -67,13 +68,15 @@ class WindowSource:
         drop_remainder: bool = False,
         jitter: int = 0,
         mutate: float = 0.0,
+        flank_mask: float = 0.0,
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield (codes uint8 (B, L), labels float32 (B, P)) for one epoch.
 
         ``jitter`` moves each window by a random shift in [-jitter, jitter] bases (redrawn every
         epoch; bases beyond a chromosome's ends are N), so a model does not learn where in the
         window its features sit. ``mutate`` redraws each base (not N) uniformly from ACGT with
-        that probability (see :func:`random_substitutions`).
+        that probability (see :func:`random_substitutions`). ``flank_mask`` is the probability
+        that a window keeps only a random central stretch, its flanks N (see :func:`mask_flanks`).
 
         Shuffled-negative rows (see the class) are gathered from their positive window (shifted
         like any row), then dinucleotide-shuffled (:func:`shuffle_rows`) and labelled 0.
@@ -105,6 +108,8 @@ class WindowSource:
                     codes[flip] = reverse_complement_codes(codes[flip])
             if mutate > 0:
                 random_substitutions(codes, mutate, seed, epoch, first_position=b * batch_size)
+            if flank_mask > 0:
+                mask_flanks(codes, flank_mask, seed, epoch, first_position=b * batch_size)
             yield codes, labels
 
 
@@ -131,6 +136,25 @@ def random_substitutions(codes: np.ndarray, rate: float, seed: int, epoch: int, 
         row[hit] = rng.integers(0, 4, int(hit.sum()), dtype=row.dtype)
 
 
+def mask_flanks(codes: np.ndarray, rate: float, seed: int, epoch: int, first_position: int) -> None:
+    """With probability ``rate`` per row of ``codes`` (n, L), keep only a central stretch of
+    uniformly random length in [L/4, L] and set the rest to N, in place.
+
+    A short sequence (a 100 bp allele pair, an MPRA oligo) is scored centred in N; trained only
+    on whole windows, a model meets that input first at scoring time. Rows draw from their own
+    generators, seeded like :func:`random_substitutions`, so no mask depends on the batch size.
+    """
+    length = codes.shape[1]
+    for i, row in enumerate(codes):
+        rng = np.random.default_rng([seed, epoch, first_position + i, 0xF1A])
+        if rng.random() >= rate:
+            continue
+        keep = int(rng.integers(length // 4, length + 1))
+        lo = (length - keep) // 2
+        row[:lo] = 4
+        row[lo + keep :] = 4
+
+
 def codes_to_one_hot(codes: tf.Tensor) -> tf.Tensor:
     """float32 one-hot (..., L, 4) from base codes; code 4 (N) gives all zeros."""
     return tf.one_hot(tf.cast(codes, tf.int32), depth=4, dtype=tf.float32)
@@ -149,6 +173,7 @@ def make_dataset(
     first_epoch: int = 0,
     jitter: int = 0,
     mutate: float = 0.0,
+    flank_mask: float = 0.0,
 ) -> tf.data.Dataset:
     """A dataset of (one-hot float32 (B, L, 4), labels (B, P)) batches over ``source``.
 
@@ -176,6 +201,7 @@ def make_dataset(
                 drop_remainder=drop_remainder,
                 jitter=jitter,
                 mutate=mutate,
+                flank_mask=flank_mask,
             ):
                 if len(codes) < batch_size:  # the short last batch travels alone
                     yield from _stack(group_x, group_y)

@@ -73,14 +73,17 @@ def load_kmer(path: str | os.PathLike) -> tuple[KmerModel, ModelMeta]:
     return model, meta
 
 
-def load_predictor(path: str | os.PathLike, rc_average: bool = True) -> tuple[PredictFn, ModelMeta]:
-    """Any saved model (``.keras``, or the k-mer baseline's ``.joblib`` / arch ``kmer``) as a
-    codes -> probabilities callable, and its metadata. ``rc_average``: Keras models average the
-    two strands of each window (the k-mer model's prediction is the same on both)."""
+def load_saved(path: str | os.PathLike) -> tuple[keras.Model | KmerModel, ModelMeta]:
+    """Any saved model (``.keras``, or the k-mer baseline's ``.joblib`` / arch ``kmer``) and its
+    metadata, checked; one-line errors."""
     path = Path(path)
     is_kmer = path.suffix == ".joblib" or (path.is_file() and read_meta(path).arch == KMER_ARCH)
-    if is_kmer:
-        model, meta = load_kmer(path)
-        return KmerPredictor(model), meta
-    model, meta = load_model(path)
-    return Predictor(model, rc_average=rc_average), meta
+    return load_kmer(path) if is_kmer else load_model(path)
+
+
+def load_predictor(path: str | os.PathLike, rc_average: bool = True) -> tuple[PredictFn, ModelMeta]:
+    """Any saved model (:func:`load_saved`) as a codes -> probabilities callable, and its
+    metadata. ``rc_average``: Keras models average the two strands of each window (the k-mer
+    model's prediction is the same on both)."""
+    model, meta = load_saved(path)
+    return as_predictor(model, rc_average=rc_average), meta

@@ -268,6 +268,13 @@ class Genome:
 
     ``cache_dir`` holds ``<fasta name>.<fingerprint>.codes.u8``; it defaults to the FASTA's own
     directory when writable, else ``~/.cache/brainresnet``.
+
+    Examples:
+        >>> genome = br.Genome("data/genome.fa")
+        >>> genome.chrom_sizes
+        {'chr1': 18200, 'chr2': 18200}
+        >>> genome.fetch("chr1", 0, 10)
+        'TGGCCAAAAT'
     """
 
     def __init__(self, fasta: str | os.PathLike, cache_dir: str | os.PathLike | None = None):

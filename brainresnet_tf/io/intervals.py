@@ -213,6 +213,15 @@ def read_bed(
     With ``skipped``, intervals on chromosomes the genome lacks (after aliases) are skipped and
     counted there instead of raising; if that leaves none, the InputError names both sets of
     chromosome names. Intervals past the end of a chromosome the genome has stay errors.
+
+    Examples:
+        >>> peaks = br.read_peaks("data/open.bed", br.Genome("data/genome.fa"))
+        >>> len(peaks)
+        120
+        >>> peaks.head(2)
+          chrom  start  end          name
+        0  chr1    181  236  chr1:181-236
+        1  chr1    496  551  chr1:496-551
     """
     chunks = list(iter_bed(path, genome, skipped=skipped))
     return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)

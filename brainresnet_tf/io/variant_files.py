@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import zlib
+from dataclasses import asdict
 from pathlib import Path
+
+import pandas as pd
 
 from brainresnet_tf.errors import InputError
 from brainresnet_tf.io.allele_tables import VariantTableReader
@@ -14,6 +17,7 @@ from brainresnet_tf.io.variants import (
     Region,
     SkipCallback,
     SwapCallback,
+    Variant,
     VariantReader,
     _open_bytes,
 )
@@ -77,3 +81,36 @@ def open_variants(
     if fmt == "vcf":
         return VcfReader(path, genome, strict, region, on_skip, max_indel, **swap)
     return VariantTableReader(path, genome, strict, region, on_skip, max_indel, fmt, **swap)
+
+
+def read_variants(
+    path: str | os.PathLike,
+    genome: Genome,
+    strict: bool = False,
+    region: Region | str | None = None,
+    max_indel: int = DEFAULT_MAX_INDEL,
+    format: str | None = None,
+    *,
+    orient: bool = False,
+) -> pd.DataFrame:
+    """Every scorable allele of a (small) VCF or variant table as a DataFrame: one row per ALT
+    allele, checked against ``genome`` and left-normalised, with the columns of
+    :class:`~brainresnet_tf.io.variants.Variant` (chrom as written, genome_chrom, 1-based pos,
+    id, ref, alt, line, kind, swapped). What was read, scored and skipped (by reason) is a
+    :class:`~brainresnet_tf.io.variants.VariantStats` in ``table.attrs["stats"]``. Holds the
+    whole table; ``score-variants`` streams :func:`open_variants` instead.
+
+    Examples:
+        >>> genome = br.Genome("data/genome.fa")
+        >>> variants = br.read_variants("data/variants.vcf", genome)
+        >>> variants[["chrom", "pos", "id", "ref", "alt", "kind"]]
+          chrom  pos  id ref alt kind
+        0  chr1  210  v0   G   C  snv
+        1  chr1  525  v1   T   C  snv
+        >>> variants.attrs["stats"].scored
+        2
+    """
+    reader = open_variants(path, genome, strict, region, max_indel=max_indel, format=format, orient=orient)
+    table = pd.DataFrame([asdict(v) for v in reader], columns=list(Variant.__dataclass_fields__))
+    table.attrs["stats"] = reader.stats
+    return table

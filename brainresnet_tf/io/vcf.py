@@ -8,7 +8,6 @@ for variant tables, :mod:`brainresnet_tf.io.allele_tables`).
 from __future__ import annotations
 
 import os
-from dataclasses import asdict
 
 import pandas as pd
 
@@ -80,7 +79,7 @@ def read_vcf(
     max_indel: int = DEFAULT_MAX_INDEL,
 ) -> tuple[pd.DataFrame, VariantStats]:
     """All scorable alleles of a (small) VCF as a table, with the counts; for big files use VcfReader."""
-    reader = VcfReader(path, genome, strict, region, max_indel=max_indel)
-    rows = [asdict(v) for v in reader]
-    cols = list(Variant.__dataclass_fields__)
-    return pd.DataFrame(rows, columns=cols), reader.stats
+    from brainresnet_tf.io.variant_files import read_variants  # it picks this module's reader
+
+    table = read_variants(path, genome, strict, region, max_indel, format="vcf")
+    return table, table.attrs["stats"]

@@ -77,6 +77,9 @@ class TrainingSpec:
     # (None: 10 on small data, else 0, i.e. off)
     mutate: float | None = None  # each training base redrawn from ACGT with this probability, every
     # epoch (EvoAug's random mutation; None: 0.05 on small data, else 0, i.e. off)
+    flank_mask: float | None = None  # share of training windows cut to a random central stretch
+    # (1/4 to all of the window, the flanks N), as short sequences are scored centred in N
+    # (None: chosen by data size in train/fit.py)
     shuffled_negatives: float | None = None  # per positive training window, this many dinucleotide
     # shuffles of it join each epoch as negatives for every profile (None: 1 for peaks, 0 for signal)
     motif_filters: int | None = None  # ResNet stem filters set from the JASPAR motifs most enriched
@@ -180,8 +183,10 @@ def validate(config: Config, where: str = "config") -> None:
     if tr.test_time_shift is not None:
         positive("training.test_time_shift", tr.test_time_shift, allow_zero=True)
     positive("training.small_data", tr.small_data, allow_zero=True)
-    if tr.mutate is not None and not (math.isfinite(tr.mutate) and 0 <= tr.mutate < 1):
-        raise bad("training.mutate", tr.mutate, "a rate in [0, 1) (0: off)")
+    for key in ("mutate", "flank_mask"):
+        rate = getattr(tr, key)
+        if rate is not None and not (math.isfinite(rate) and 0 <= rate < 1):
+            raise bad(f"training.{key}", rate, "a rate in [0, 1) (0: off)")
     for key, why in (
         ("shuffled_negatives", "shuffles are negatives of binary peak labels"),
         ("motif_filters", "motifs are chosen by enrichment in positive windows"),

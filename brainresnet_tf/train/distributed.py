@@ -294,6 +294,7 @@ def distributed_dataset(
     repeat: bool = False,
     jitter: int = 0,
     mutate: float = 0.0,
+    flank_mask: float = 0.0,
 ) -> tf.distribute.DistributedDataset:
     """Epoch ``epoch`` of ``source`` in global batches of ``batch_size``, one slice per replica.
 
@@ -317,6 +318,7 @@ def distributed_dataset(
             repeat=repeat,
             jitter=jitter,
             mutate=mutate,
+            flank_mask=flank_mask,
         )
         # static shapes (all batches are full): spares tf.distribute its partial-batch handling,
         # whose cond fails with several local replicas
@@ -349,6 +351,7 @@ def custom_fit(
     reduce_after: keras.callbacks.Callback | None = None,
     jitter: int = 0,
     mutate: float = 0.0,
+    flank_mask: float = 0.0,
     log: Callable[[str], None] | None = None,
 ) -> None:
     """Train ``model`` (built under ``strategy.scope()``) from ``first_epoch`` to ``epochs``.
@@ -410,6 +413,7 @@ def custom_fit(
             epoch=epoch,
             jitter=jitter,
             mutate=mutate,
+            flank_mask=flank_mask,
         )
         iterator = iter(dist)
         bar = keras.utils.Progbar(steps) if progress and info.is_chief else None

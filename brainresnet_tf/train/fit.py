@@ -296,6 +296,7 @@ SMALL_DATA_DEFAULTS = {
     "ensemble": 3,
     "test_time_shift": 10,
     "mutate": 0.05,
+    "flank_mask": 0.5,
     "motif_filters": 64,
 }
 LARGE_DATA_DEFAULTS = {
@@ -305,6 +306,7 @@ LARGE_DATA_DEFAULTS = {
     "ensemble": 1,
     "test_time_shift": 0,
     "mutate": 0.0,
+    "flank_mask": 0.0,
     "motif_filters": 0,
 }
 # not by data size: by target (GM12878 DHS CV and the brain chr20 validation region, README)
@@ -316,8 +318,9 @@ def resolve_training(training: TrainingSpec, n_train: int, target: str = "peaks"
 
     Below ``training.small_data`` training windows, measured on real ChIP-seq sequence sets
     (README, benchmarks/realdata.py) and real DNase sites (benchmarks/dsqtl.py): longer training
-    with patience, a 3-member ensemble, test-time shifts, random base substitutions and ResNet stem
-    filters from enriched JASPAR motifs (peaks only; see :mod:`motif_init`). Shuffled
+    with patience, a 3-member ensemble, test-time shifts, random base substitutions, flank masks
+    (half the windows cut to a central stretch) and ResNet stem filters from enriched JASPAR motifs
+    (peaks only; see :mod:`motif_init`). Shuffled
     positives join as negatives at every size of peak data (never for a signal target), chosen on
     the validation regions of real DNase and brain ATAC data; values set in the config always win.
     """
@@ -339,6 +342,7 @@ def resolve_training(training: TrainingSpec, n_train: int, target: str = "peaks"
         f"{rule} (epochs {resolved.epochs}, patience {resolved.patience}, min_epochs "
         f"{resolved.min_epochs}, ensemble of {resolved.ensemble}, test-time shifts "
         f"{list(shifts_for(resolved.test_time_shift))} bp, random substitutions {resolved.mutate:g}, "
+        f"flanks masked in {resolved.flank_mask:g} of windows, "
         f"shuffled negatives {resolved.shuffled_negatives:g} per positive, JASPAR-initialised ResNet "
         f"stem filters {resolved.motif_filters})"
     )
@@ -489,6 +493,7 @@ def _train_one(
             rc_augment=tc.rc_augment,
             jitter=tc.jitter,
             mutate=tc.mutate,
+            flank_mask=tc.flank_mask,
             progress=tc.progress,
             reduce_after=validation,
             log=log,
@@ -509,6 +514,7 @@ def _train_one(
             rc_augment=tc.rc_augment,
             jitter=tc.jitter,
             mutate=tc.mutate,
+            flank_mask=tc.flank_mask,
             seed=tc.seed,
             first_epoch=first_epoch,
             repeat=True,

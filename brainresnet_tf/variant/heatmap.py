@@ -1,4 +1,5 @@
-"""Effect heatmaps: variants x profiles of ``diff`` (or ``logit_diff``), colour centred at zero.
+"""Effect heatmaps: variants x profiles of ``diff`` (or ``logit_diff``), colour centred at zero,
+or of the calibrated ``quantile`` (``score-variants --null``) on a 0 to 1 scale.
 
 Rows are the variants of a locus table (credible sets, GWAS loci, elements: grouped, loci
 ordered by their largest |effect| or as in the file, variants by position inside a locus) or the
@@ -24,7 +25,12 @@ from brainresnet_tf.io.loci import read_loci
 from brainresnet_tf.io.tables import write_table
 from brainresnet_tf.io.variant_table import iter_variant_table, table_columns
 
-VALUES = {"diff": "alt - ref (probability)", "logit_diff": "logit(alt) - logit(ref)"}
+VALUES = {
+    "diff": "alt - ref (probability)",
+    "logit_diff": "logit(alt) - logit(ref)",
+    "quantile": "quantile of |effect| in the null",
+}
+UNSIGNED = ("quantile",)  # drawn from 0 (white) up, not centred at zero
 
 
 def profile_names(columns: Sequence[str], value: str = "diff") -> list[str]:
@@ -65,7 +71,12 @@ def load_effects(
     if not profiles:
         raise InputError(
             f"{scores}: no <profile>_{value} columns with <profile>_ref beside them "
-            f"(is it score-variants output? --value is {value})"
+            f"(is it score-variants output? --value is {value}"
+            + (
+                "; quantiles come from score-variants --null N or --null-vcf FILE)"
+                if value in UNSIGNED
+                else ")"
+            )
         )
     value_cols = [f"{p}_{value}" for p in profiles]
     rank_col = [score_column] if top and score_column not in value_cols else []
@@ -210,10 +221,15 @@ def plot_page(
                 bar_h / height,
             )
         )
-        cmap = plt.get_cmap("RdBu_r").copy()
-        cmap.set_bad("#d9d9d9")
+        unsigned = value in UNSIGNED
+        cmap = plt.get_cmap("Reds" if unsigned else "RdBu_r").with_extremes(bad="#d9d9d9")
         image = ax.imshow(
-            np.ma.masked_invalid(block), cmap=cmap, vmin=-vmax, vmax=vmax, aspect="auto", interpolation="none"
+            np.ma.masked_invalid(block),
+            cmap=cmap,
+            vmin=0.0 if unsigned else -vmax,
+            vmax=vmax,
+            aspect="auto",
+            interpolation="none",
         )
         ax.set_xticks(np.arange(n_cols), m.profiles, rotation=40, ha="right", fontsize=7)
         ax.set_yticks(np.arange(n_rows), m.table["label"].iloc[a:b], fontsize=7)
@@ -274,7 +290,8 @@ def variant_heatmap(
             f"(--top N or --loci) or raise --max-pages"
         )
     finite = np.abs(m.values[np.isfinite(m.values)])
-    scale = float(vmax) if vmax else (float(finite.max()) if len(finite) and finite.max() > 0 else 1.0)
+    largest = float(finite.max()) if len(finite) and finite.max() > 0 and value not in UNSIGNED else 1.0
+    scale = float(vmax) if vmax else largest
     out = Path(out_dir)
     files, rows = [], []
     for i, (a, b) in enumerate(pages, start=1):

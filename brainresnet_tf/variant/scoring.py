@@ -39,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
+from typing import Protocol
 
 import keras
 import numpy as np
@@ -63,6 +64,14 @@ from brainresnet_tf.models.kmer import KmerModel
 from brainresnet_tf.models.saving import ModelMeta
 
 _EPS = 1e-6
+
+
+class Calibration(Protocol):
+    """What :class:`VariantScorer` needs of a null (:class:`~brainresnet_tf.variant.null.NullCalibration`)."""
+
+    def annotate(self, table: pd.DataFrame, variants: list[Variant]) -> pd.DataFrame: ...
+
+    def summary(self) -> dict: ...
 
 
 def window_starts(pos: np.ndarray, length: int) -> np.ndarray:
@@ -212,6 +221,11 @@ def input_orientation(preds: np.ndarray, swapped: np.ndarray) -> np.ndarray:
     )
 
 
+def effect_key(meta: ModelMeta) -> str:
+    """The signed per-profile effect of ``meta``'s model: ``logit_diff`` (peaks) or ``log2fc`` (signal)."""
+    return "logit_diff" if meta.target == "peaks" else "log2fc"
+
+
 def effect_columns(meta: ModelMeta, preds: np.ndarray) -> dict[str, np.ndarray]:
     """Per-profile score columns and the max-effect summary of :func:`with_strands` predictions."""
     ref_f, alt_f, ref_r, alt_r = np.split(preds.astype(np.float64), 4)
@@ -233,7 +247,9 @@ class VariantScorer:
     ``model``: a Keras model, the k-mer baseline, or any codes -> per-window predictions callable
     (:func:`~brainresnet_tf.inference.predictors.load_predictor`). ``orient``: variants read the
     other way round (``Variant.swapped``) are reported in the input's orientation, with a
-    ``SWAPPED`` column. Subclasses change what is scored (:meth:`windows`) and the key columns
+    ``SWAPPED`` column. ``calibration`` (:class:`~brainresnet_tf.variant.null.NullCalibration`):
+    each profile's effect also gets its quantile and empirical p-value in a null of background
+    variants. Subclasses change what is scored (:meth:`windows`) and the key columns
     (:meth:`id_columns`, :meth:`columns`); the model call and the scores stay these.
     """
 
@@ -244,11 +260,13 @@ class VariantScorer:
         genome: Genome | None = None,
         batch_size: int | None = None,
         orient: bool = False,
+        calibration: Calibration | None = None,
     ):
         self.meta = meta
         self.genome = genome
         self.batch_size = batch_size
         self.orient = orient
+        self.calibration = calibration
         self.predictor = _predictor(model)
 
     def windows(self, variants: list[Variant]) -> np.ndarray:
@@ -294,13 +312,16 @@ class VariantScorer:
 
     def columns(self) -> list[str]:
         """The output's columns, in order."""
-        return output_columns(self.meta, self.orient)
+        return output_columns(self.meta, self.orient, self.calibration is not None)
 
     def table(self, variants: list, preds: np.ndarray) -> pd.DataFrame:
-        """Output rows: key columns, per-profile scores, the max-effect summary."""
+        """Output rows: key columns, per-profile scores [and calibration], the max-effect summary."""
         if self.orient:
             preds = input_orientation(preds, np.array([v.swapped for v in variants], dtype=bool))
-        return pd.DataFrame({**self.id_columns(variants), **effect_columns(self.meta, preds)})
+        table = pd.DataFrame({**self.id_columns(variants), **effect_columns(self.meta, preds)})
+        if self.calibration is None:
+            return table
+        return self.calibration.annotate(table, variants)[self.columns()]
 
     def score(self, variants: list) -> pd.DataFrame:
         """One output row per variant (windows -> one model call -> table)."""
@@ -319,15 +340,21 @@ def _batches(reader: Iterator[Variant], size: int, scorer: VariantScorer) -> Ite
         yield batch, scorer.windows(batch)
 
 
-def score_columns(meta: ModelMeta) -> list[str]:
-    """Per-profile score columns and the max-effect summary, for ``meta``'s profiles."""
-    keys = ["ref", "alt", "diff", "logit_diff" if meta.target == "peaks" else "log2fc"]
-    return [f"{p}_{k}" for p in meta.profiles for k in keys] + ["max_abs_diff", "max_abs_profile"]
+CALIBRATION_KEYS = ("quantile", "pvalue")  # per profile, after its effect, with a null
 
 
-def output_columns(meta: ModelMeta, orient: bool = False) -> list[str]:
-    """The columns of a scores table for ``meta``'s profiles (``SWAPPED`` with ``orient``)."""
-    return ID_COLUMNS + ["TYPE"] + (["SWAPPED"] if orient else []) + score_columns(meta)
+def score_columns(meta: ModelMeta, calibrated: bool = False) -> list[str]:
+    """Per-profile score columns and the max-effect summary, for ``meta``'s profiles;
+    ``calibrated``: each profile's ``quantile`` and ``pvalue`` too, and ``max_quantile``."""
+    keys = ["ref", "alt", "diff", effect_key(meta)] + (list(CALIBRATION_KEYS) if calibrated else [])
+    summary = ["max_abs_diff", "max_abs_profile"] + (["max_quantile"] if calibrated else [])
+    return [f"{p}_{k}" for p in meta.profiles for k in keys] + summary
+
+
+def output_columns(meta: ModelMeta, orient: bool = False, calibrated: bool = False) -> list[str]:
+    """The columns of a scores table for ``meta``'s profiles (``SWAPPED`` with ``orient``,
+    quantiles and p-values with ``calibrated``)."""
+    return ID_COLUMNS + ["TYPE"] + (["SWAPPED"] if orient else []) + score_columns(meta, calibrated)
 
 
 def side_paths(out: Path) -> tuple[Path, Path]:
@@ -357,6 +384,7 @@ def score_variants(
     max_indel: int = DEFAULT_MAX_INDEL,
     format: str | None = None,
     orient: bool = False,
+    calibration: Calibration | None = None,
 ) -> VariantStats:
     """Score every allele of ``vcf`` (a VCF, BED-like or TSV variant table: ``format`` or
     detected) and stream the rows to ``out`` (.tsv or .parquet).
@@ -367,7 +395,8 @@ def score_variants(
     ``orient``: alleles given the other way round (ALT is the genome's) are scored with the
     genome's allele as REF and reported in the input's orientation (scores negated, ``ref`` and
     ``alt`` exchanged), flagged in a ``SWAPPED`` column, listed in ``<out stem>.swapped.tsv``
-    and counted (``oriented``) in the summary.
+    and counted (``oriented``) in the summary. ``calibration``: quantile and p-value columns per
+    profile against its null (:mod:`brainresnet_tf.variant.null`), described in the summary.
     """
     out = Path(out)
     skipped_path, summary_path = side_paths(out)
@@ -399,7 +428,7 @@ def score_variants(
         reader = open_variants(
             vcf, genome, strict, region, on_skip, max_indel, format, orient=orient, on_swap=on_swap
         )
-        scorer = VariantScorer(model, meta, genome, batch_size, orient=orient)
+        scorer = VariantScorer(model, meta, genome, batch_size, orient=orient, calibration=calibration)
         score_stream(reader, scorer, TableWriter(out), batch_size, progress)
     stats = reader.stats
     counts = asdict(stats)
@@ -424,6 +453,8 @@ def score_variants(
             swapped_list=str(swapped_path(out)),
             orientation=ORIENT_NOTE,
         )
+    if calibration is not None:
+        summary["null"] = calibration.summary()
     write_json(summary_path, summary)
     return stats
 

@@ -24,6 +24,10 @@ run only when their columns exist), the signed prediction (``<profile>_logit_dif
 REF, the same convention) is compared with it by Spearman, Pearson and sign agreement with
 bootstrap intervals, beside comparator columns (scores or observed table) and other scores files
 (``compare``), see ``brainresnet_tf.variant.quantitative``.
+
+Calibrated scores (``score-variants --null``): ``quantile`` as the score column or a comparator
+stands for ``<profile>_quantile`` (with ``profile``) or ``max_quantile``; a quantile column ranks
+its ties (every variant beyond the whole null has quantile 1) by the effect it calibrates.
 """
 
 from __future__ import annotations
@@ -279,16 +283,25 @@ def predicted_log_ratio(df: pd.DataFrame, profile: str | None = None) -> np.ndar
 
 
 def enrichment(
-    score: np.ndarray, significant: np.ndarray, ks: Sequence[int], alternative: str = "two-sided"
+    score: np.ndarray,
+    significant: np.ndarray,
+    ks: Sequence[int],
+    alternative: str = "two-sided",
+    tiebreak: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Significant variants among the top-k by |score| vs the rest: Fisher's exact test per k.
 
+    Ties of |score| are ranked by |``tiebreak``| when given, else kept in input order.
     Columns: k, n, n_significant, sig_top, nonsig_top, sig_rest, nonsig_rest, odds_ratio,
     p_value, fold_enrichment ((sig_top / k) / (n_significant / n)). k values >= n are skipped.
     """
     score = np.abs(np.asarray(score, dtype=float))
     sig = np.asarray(significant, dtype=bool)
-    order = np.argsort(-np.nan_to_num(score, nan=-np.inf), kind="stable")
+    first = -np.nan_to_num(score, nan=-np.inf)
+    if tiebreak is None:
+        order = np.argsort(first, kind="stable")
+    else:
+        order = np.lexsort((-np.nan_to_num(np.abs(np.asarray(tiebreak, float)), nan=-np.inf), first))
     n, n_sig = len(sig), int(sig.sum())
     rows = []
     for k in ks:
@@ -428,6 +441,22 @@ def _check_columns(joined: pd.DataFrame, columns: Sequence[str]) -> None:
             )
 
 
+QUANTILE = "quantile"  # --score-column / --comparators shorthand for the calibrated quantile
+
+
+def quantile_column(columns: Sequence[str], profile: str | None, scores: str | os.PathLike) -> str:
+    """The column ``quantile`` stands for: ``<profile>_quantile``, else ``max_quantile``."""
+    name = f"{profile}_quantile" if profile else "max_quantile"
+    if name in columns:
+        return name
+    if not any(str(c).endswith("_quantile") for c in columns):
+        raise InputError(
+            f"{scores}: no quantile columns ('{QUANTILE}' asks for them): score the variants with "
+            "score-variants --null N (or --null-vcf FILE) first"
+        )
+    raise InputError(f"{scores}: no column {name!r} for '{QUANTILE}' (check --profile)")
+
+
 def validate(
     joined: pd.DataFrame,
     score_column: str = "max_abs_diff",
@@ -447,7 +476,7 @@ def validate(
     sig = joined["significant"].to_numpy(bool) if has_sig else np.zeros(len(joined), bool)
     if has_sig:
         frames = [
-            enrichment(joined[c].to_numpy(float), sig, top_k).assign(method=c)
+            enrichment(joined[c].to_numpy(float), sig, top_k, tiebreak=_tiebreak(joined, c)).assign(method=c)
             for c in (score_column, *comparators)
         ]
         table = pd.concat(frames, ignore_index=True)
@@ -473,6 +502,7 @@ def validate(
     if has_sig and {"REF", "ALT"} <= set(joined.columns):
         types = variant_types(joined["REF"], joined["ALT"])
         score = joined[score_column].to_numpy(float)
+        ties = _tiebreak(joined, score_column)
         summary["by_type"] = {}
         for t in ("snv", "indel", "mnv"):
             rows = types == t
@@ -481,12 +511,26 @@ def validate(
             part = {
                 "n": int(rows.sum()),
                 "n_significant": int(sig[rows].sum()),
-                "enrichment": enrichment(score[rows], sig[rows], top_k).to_dict("records"),
+                "enrichment": enrichment(
+                    score[rows], sig[rows], top_k, tiebreak=None if ties is None else ties[rows]
+                ).to_dict("records"),
             }
             if has_ratio:
                 part["sign_agreement_significant"] = sign_agreement(pred[rows & sig], obs[rows & sig])
             summary["by_type"][t] = part
     return summary, table
+
+
+def _tiebreak(joined: pd.DataFrame, column: str) -> np.ndarray | None:
+    """The effect ranking the ties of a quantile column (``<profile>_logit_diff`` or ``_log2fc``
+    for ``<profile>_quantile``, ``max_abs_diff`` for ``max_quantile``); None for other columns."""
+    names: list[str] = []
+    if column == "max_quantile":
+        names = ["max_abs_diff"]
+    elif column.endswith("_quantile"):
+        names = [column[: -len("quantile")] + k for k in ("logit_diff", "log2fc")]
+    name = next((n for n in names if n in joined.columns), None)
+    return None if name is None else joined[name].to_numpy(float)
 
 
 def effect_score_column(
@@ -654,6 +698,11 @@ def validate_variants(
     """
     out = Path(out_dir)
     score_df = _read_scores(scores)
+    if QUANTILE in (score_column, *comparators):
+        name = quantile_column(list(score_df.columns), profile, scores)
+        score_column = name if score_column == QUANTILE else score_column
+        comparators = [name if c == QUANTILE else c for c in comparators]
+    comparators = [c for c in dict.fromkeys(comparators) if c != score_column]  # each method once
     obs = standardize_observed(read_table(observed), str(observed), effect_column)
     main = None
     if effect_column is not None:

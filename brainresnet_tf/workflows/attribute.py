@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from brainresnet_tf.inference.attribution import AttributionSpec, Explanation
+    from brainresnet_tf.inference.attribution import AttributionSpec
 
 from brainresnet_tf.workflows.common import add_strict_peaks_arg, bars, check_output, positive_int
 
@@ -64,16 +64,6 @@ def attribution_spec(args: argparse.Namespace) -> AttributionSpec:
     )
 
 
-def explain_windows(spec: AttributionSpec, target, x, progress: bool, command: str) -> Explanation:
-    """``spec.explain`` of one-hot windows ``x``, printing DeepLIFT's convergence warning, if any,
-    as ``[command] ...`` (shared with ``motifs`` and ``hits``)."""
-    explanation = spec.explain(target, x, progress=progress)
-    note = spec.convergence_note(explanation)
-    if note:
-        print(f"[{command}] {note}", flush=True)
-    return explanation
-
-
 def add_parser(sub) -> argparse.ArgumentParser:
     """The ``attribute`` subcommand's arguments."""
     p = sub.add_parser(NAME, help="per-base attributions of regions as a bigWig track")
@@ -118,51 +108,52 @@ def run_attribute(
     progress: bool = True,
     strict: bool = False,
 ) -> Path:
-    """Per-base contributions of windows centred on BED regions -> bigWig (and ``npz``).
+    """Per-base contributions of windows centred on BED regions
+    (:meth:`~brainresnet_tf.api.model.Model.attribute`) -> bigWig (and ``npz``).
 
     ``strict``: a region on a chromosome the genome lacks is an error (default: skipped, one note
     per file).
     """
     import numpy as np
 
-    from brainresnet_tf.inference.attribution import contributions
-    from brainresnet_tf.interpret.selection import one_hot_windows, windows_from_beds
+    from brainresnet_tf.api.model import load_model
     from brainresnet_tf.io.atomic import atomic_open
     from brainresnet_tf.io.bigwig import write_bigwig
-    from brainresnet_tf.io.genome import Genome
-    from brainresnet_tf.io.intervals import skipped_notes
-    from brainresnet_tf.models.saving import genome_path_for, load_model
 
-    model, meta = load_model(model_path)
-    target = spec.target(model, meta.profiles)
-    genome = Genome(genome_path_for(genome_path, meta))
-    skipped = None if strict else []
-    windows = windows_from_beds(regions, genome, meta.input_length, skipped=skipped)
-    for note in skipped_notes(skipped or []):
-        print(f"[attribute] {note}", flush=True)
-    x = one_hot_windows(genome, windows, meta.input_length)
-    explanation = explain_windows(spec, target, x, progress, NAME)
-    hyp = explanation.hypothetical
-    contrib = contributions(hyp, x)
-    n = write_bigwig(out, genome.chrom_sizes, windows, contrib)
+    model = load_model(model_path)
+    genome = model.genome(genome_path)
+    result = model.attribute(
+        task=spec.task,
+        regions=regions,
+        genome=genome,
+        contrast=spec.contrast,
+        method=spec.method,
+        steps=spec.steps,
+        references=spec.references,
+        baseline=spec.baseline,
+        scale=spec.scale,
+        batch_size=spec.batch_size,
+        strict=strict,
+        progress=progress,
+        log=lambda line: print(f"[{NAME}] {line}", flush=True),
+    )
+    windows = result.windows
+    n = write_bigwig(out, genome.chrom_sizes, windows, result.contributions)
     if npz:
         with atomic_open(npz, "wb") as fh:
             np.savez_compressed(
                 fh,
-                one_hot=x.astype(np.uint8),
-                hypothetical=hyp,
+                one_hot=result.one_hot.astype(np.uint8),
+                hypothetical=result.hypothetical,
                 chrom=windows["chrom"].to_numpy(),
                 start=windows["start"].to_numpy(),
             )
-    label = meta.profiles[target.task] + (
-        f" - {meta.profiles[target.contrast]}" if target.contrast is not None else ""
-    )
     check = ""
-    if explanation.convergence:
-        worst = explanation.convergence["max_relative_delta"]
+    if result.convergence:
+        worst = result.convergence["max_relative_delta"]
         check = f"; DeepLIFT summation-to-delta within {worst:.1e} (relative)"
     print(
-        f"[attribute] {spec.method} contributions to {label} ({spec.scale}) for "
+        f"[attribute] {spec.method} contributions to {result.label} ({spec.scale}) for "
         f"{len(windows)} windows ({n} bases){check} -> {out}"
     )
     return Path(out)

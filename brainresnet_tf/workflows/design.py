@@ -110,6 +110,7 @@ def run_design(
 
     import numpy as np
 
+    from brainresnet_tf.api.hits import fasta_windows
     from brainresnet_tf.inference.attribution import profile_index
     from brainresnet_tf.inference.predict import Predictor
     from brainresnet_tf.interpret import design as D
@@ -118,7 +119,6 @@ def run_design(
     from brainresnet_tf.io.jaspar import jaspar_core_vertebrates
     from brainresnet_tf.io.tables import write_table
     from brainresnet_tf.models.saving import load_model
-    from brainresnet_tf.workflows.hits import fasta_windows
 
     model, meta = load_model(model_path)
     length = meta.input_length

@@ -83,25 +83,15 @@ def run(args: argparse.Namespace) -> int:
 
 def run_predict_sequences(model_path: Path, fasta: Path, out: Path, batch_size: int = 256) -> int:
     """One row per FASTA record (name, length, one column per profile); returns the rows."""
-    import numpy as np
-    import pandas as pd
-
-    from brainresnet_tf.data.sequence_sets import centred_codes
-    from brainresnet_tf.inference.predict import Predictor
+    from brainresnet_tf.api.model import load_model
     from brainresnet_tf.io.sequences import read_fasta_records
     from brainresnet_tf.io.tables import write_table
-    from brainresnet_tf.models.saving import load_model
 
     records = read_fasta_records(fasta)
-    model, meta = load_model(model_path)
-    codes = centred_codes([s for _, s in records], meta.input_length)
-    predictor = Predictor(model)
-    preds = np.concatenate([predictor(codes[i : i + batch_size]) for i in range(0, len(codes), batch_size)])
-    table = pd.DataFrame({"name": [n for n, _ in records], "length": [len(s) for _, s in records]})
-    for i, name in enumerate(meta.profiles):
-        table[name] = preds[:, i]
+    model = load_model(model_path)
+    table = model.predict(records, batch_size=batch_size)
     write_table(table, out)
-    say(f"[predict] {len(table):,} sequences x {len(meta.profiles)} profiles -> {out}")
+    say(f"[predict] {len(table):,} sequences x {len(model.profiles)} profiles -> {out}")
     return len(table)
 
 

@@ -14,10 +14,10 @@ if TYPE_CHECKING:
     from brainresnet_tf.io.vcf import VariantStats
     from brainresnet_tf.variant.pairs import PairStats
 
+from brainresnet_tf.api.variants import PAIR_DEFAULTS
 from brainresnet_tf.workflows.common import bars, check_output, positive_int
 
 NAME = "score-variants"
-PAIR_DEFAULTS = ("id", "ref_seq", "alt_seq")  # io.sequence_pairs.PAIR_COLUMNS, without importing it
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -77,11 +77,44 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "--region",
         help="only variants in chrom[:start-end] (1-based, inclusive), to split a VCF across processes",
     )
+    null = p.add_argument_group(
+        "calibrated scores",
+        "a null of background variants scored by the same model gives each profile a quantile "
+        "(<profile>_quantile: the fraction of matched null |effect| smaller than the variant's), "
+        "an empirical p-value (<profile>_pvalue) and max_quantile; the null is cached per model "
+        "and genome and reused",
+    )
+    null.add_argument(
+        "--null",
+        type=int,
+        metavar="N",
+        help="draw N background SNVs from the genome (at least 100; 10000 is a good default), "
+        "matched to each variant's GC and distance to the nearest peak",
+    )
+    null.add_argument(
+        "--null-vcf",
+        metavar="VCF",
+        help="instead of --null: a VCF or variant table of common variants to use as the null",
+    )
+    null.add_argument("--null-seed", type=int, metavar="SEED", help="seed of the --null draw (default 0)")
+    null.add_argument(
+        "--null-peaks",
+        action="append",
+        metavar="BED",
+        help="peaks for the distance-to-peak matching (repeatable; default: the model's training "
+        "peak files when they exist; 'none': GC matching only)",
+    )
+    null.add_argument(
+        "--null-cache",
+        metavar="DIR",
+        help="folder for the cached null (default: the model's folder, else ~/.cache/brainresnet)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
 
-GENOME_ONLY = ("--format", "--max-indel", "--strict", "--region", "--orient")
+NULL_FLAGS = ("--null", "--null-vcf", "--null-seed", "--null-peaks", "--null-cache")
+GENOME_ONLY = ("--format", "--max-indel", "--strict", "--region", "--orient") + NULL_FLAGS
 
 
 def _given(args: argparse.Namespace, flags: tuple[str, ...]) -> list[str]:
@@ -101,6 +134,11 @@ def check_mode(args: argparse.Namespace) -> str:
     columns = _given(args, ("--id-column", "--ref-column", "--alt-column"))
     if columns:
         raise InputError(f"{', '.join(columns)} go with --pairs TABLE")
+    if args.null is not None and args.null_vcf:
+        raise InputError("--null and --null-vcf: give one (a drawn null, or the VCF's variants as the null)")
+    options = _given(args, NULL_FLAGS[2:])
+    if options and args.null is None and not args.null_vcf:
+        raise InputError(f"{', '.join(options)} go with --null N or --null-vcf FILE")
     if not args.vcf or not args.genome:
         missing = "--vcf" if args.genome else "--genome" if args.vcf else "--genome and --vcf"
         raise InputError(
@@ -140,8 +178,20 @@ def run(args: argparse.Namespace) -> int:
         max_indel=50 if args.max_indel is None else args.max_indel,
         format=args.format,
         orient=args.orient,
+        null=args.null,
+        null_vcf=args.null_vcf,
+        null_seed=args.null_seed or 0,
+        null_peaks=null_peaks(args.null_peaks),
+        null_cache=args.null_cache,
     )
     return 0
+
+
+def null_peaks(values: list[str] | None) -> list[str] | None:
+    """``--null-peaks`` values: None (the model's peaks), [] for ``none``, else the files."""
+    if values is None:
+        return None
+    return [] if [v.lower() for v in values] == ["none"] else values
 
 
 def run_score_variants(
@@ -157,35 +207,34 @@ def run_score_variants(
     max_indel: int = 50,
     format: str | None = None,
     orient: bool = False,
+    null: int | None = None,
+    null_vcf: str | os.PathLike | None = None,
+    null_seed: int = 0,
+    null_peaks: list[str] | None = None,
+    null_cache: str | os.PathLike | None = None,
 ) -> VariantStats:
-    """Load the model (any kind) and genome, score, print the counts."""
-    from brainresnet_tf.errors import InputError
-    from brainresnet_tf.inference.predictors import load_predictor
-    from brainresnet_tf.io.genome import Genome
-    from brainresnet_tf.io.vcf import Region
-    from brainresnet_tf.variant.scoring import score_variants, side_paths, swapped_path
+    """Score (:func:`~brainresnet_tf.api.variants.score_variant_file`), print the counts."""
+    from brainresnet_tf.api.variants import score_variant_file
+    from brainresnet_tf.variant.scoring import side_paths, swapped_path
 
-    if batch_size < 1:
-        raise InputError(f"--batch-size {batch_size}: must be at least 1")
-    if max_indel < 0:
-        raise InputError(f"--max-indel {max_indel}: must be 0 or more")
-    parsed = Region.parse(region) if region else None
-    model, meta = load_predictor(model_path, rc_average=False)
-    genome = Genome(genome_path)
-    stats = score_variants(
-        model,
-        meta,
-        genome,
+    stats = score_variant_file(
+        model_path,
+        genome_path,
         vcf,
         out,
-        batch_size,
-        strict,
-        parsed,
-        progress,
-        log=lambda m: print(f"[score-variants] {m}", file=sys.stderr),
+        batch_size=batch_size,
+        strict=strict,
+        region=region,
+        progress=progress,
         max_indel=max_indel,
         format=format,
         orient=orient,
+        null=null,
+        null_vcf=null_vcf,
+        null_seed=null_seed,
+        null_peaks=null_peaks,
+        null_cache=null_cache,
+        log=_stderr,
     )
     print(f"[score-variants] {stats.summary()} -> {out}")
     if sum(stats.skipped.values()):
@@ -193,6 +242,10 @@ def run_score_variants(
     if orient and stats.oriented:
         print(f"[score-variants] swapped alleles listed in {swapped_path(Path(out))}")
     return stats
+
+
+def _stderr(message: str) -> None:
+    print(f"[score-variants] {message}", file=sys.stderr)
 
 
 def run_score_pairs(
@@ -204,26 +257,11 @@ def run_score_pairs(
     batch_size: int = 256,
     progress: bool = True,
 ) -> PairStats:
-    """Read and check the whole pair table (before any output), load the model, score, print."""
-    from brainresnet_tf.errors import InputError
-    from brainresnet_tf.inference.predictors import load_predictor
-    from brainresnet_tf.io.sequence_pairs import read_sequence_pairs
-    from brainresnet_tf.variant.pairs import score_pairs
+    """Score the pairs (:func:`~brainresnet_tf.api.variants.score_pair_file`), print the counts."""
+    from brainresnet_tf.api.variants import score_pair_file
 
-    if batch_size < 1:
-        raise InputError(f"--batch-size {batch_size}: must be at least 1")
-    pairs = read_sequence_pairs(pairs_path, *columns)
-    model, meta = load_predictor(model_path, rc_average=False)
-    stats = score_pairs(
-        model,
-        meta,
-        pairs,
-        out,
-        batch_size,
-        progress,
-        table=pairs_path,
-        columns=columns,
-        log=lambda m: print(f"[score-variants] {m}", file=sys.stderr),
+    stats = score_pair_file(
+        model_path, pairs_path, out, columns=columns, batch_size=batch_size, progress=progress, log=_stderr
     )
     print(f"[score-variants] {stats.summary()} -> {out}")
     return stats

@@ -23,11 +23,16 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "significant (the last two optional with --effect-column)",
     )
     p.add_argument("--out", required=True, help="output directory")
-    p.add_argument("--score-column", default="max_abs_diff", help="ranking score (by |value|)")
+    p.add_argument(
+        "--score-column",
+        default="max_abs_diff",
+        help="ranking score (by |value|); 'quantile': the calibrated quantile of score-variants "
+        "--null (<profile>_quantile with --profile, else max_quantile; ties ranked by the effect)",
+    )
     p.add_argument(
         "--comparators",
         default="",
-        help="other score columns (scores or observed table), comma-separated",
+        help="other score columns (scores or observed table), comma-separated; 'quantile' as above",
     )
     p.add_argument("--top-k", default="50,100,200", help="comma-separated k values")
     p.add_argument(

@@ -14,7 +14,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
     )
     p.add_argument("--scores", required=True, help="score-variants output (.tsv or .parquet)")
     p.add_argument("--out", required=True, help="output directory")
-    p.add_argument("--value", default="diff", choices=["diff", "logit_diff"], help="effect to draw")
+    p.add_argument(
+        "--value",
+        default="diff",
+        choices=["diff", "logit_diff", "quantile"],
+        help="effect to draw; quantile: the calibrated quantile of score-variants --null (0 to 1)",
+    )
     p.add_argument(
         "--loci",
         help="TSV variant id -> locus (credible set, GWAS locus, element): draws those variants, grouped",

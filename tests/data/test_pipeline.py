@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from brainresnet_tf.data.pipeline import WindowSource, make_dataset, steps_per_epoch
+from brainresnet_tf.data.pipeline import WindowSource, make_dataset, mask_flanks, steps_per_epoch
 from brainresnet_tf.data.windows import WindowTable
 from brainresnet_tf.io.genome import Genome, encode, one_hot
 
@@ -123,6 +123,31 @@ def test_random_substitutions_do_not_depend_on_batch_size_or_shard(source):
     }
     assert sorted(whole) == sorted(sharded) == list(range(24))
     assert all((whole[j] == sharded[j]).all() for j in range(24))
+
+
+def test_flank_masks_keep_a_central_stretch_of_a_quarter_or_more():
+    codes = np.zeros((400, 400), np.uint8)
+    mask_flanks(codes, 0.5, seed=1, epoch=0, first_position=0)
+    cut = (codes == 4).any(axis=1)
+    assert 0.4 < cut.mean() < 0.6
+    for row in codes[cut]:
+        kept = np.flatnonzero(row < 4)
+        left, right = kept.min(), 400 - kept.max() - 1
+        assert len(kept) == kept.max() - kept.min() + 1  # one stretch
+        assert 100 <= len(kept) < 400 and abs(left - right) <= 1  # a quarter or more, centred
+
+
+def test_flank_masks_are_seeded_and_only_add_n(source):
+    src, _ = source
+    args = dict(shuffle=True, rc_augment=True, seed=3)
+    plain = _rows_by_label(src.batches(6, **args))
+    masked = _rows_by_label(src.batches(6, flank_mask=0.5, **args))
+    again = _rows_by_label(src.batches(4, flank_mask=0.5, **args))
+    assert all((again[j] == masked[j]).all() for j in range(24))  # whatever the batch size
+    changed = [j for j in range(24) if (masked[j] != plain[j]).any()]
+    assert 4 <= len(changed) <= 20
+    for j in changed:
+        assert (masked[j][masked[j] != plain[j]] == 4).all()
 
 
 def _dinucleotides(codes: np.ndarray) -> np.ndarray:

@@ -16,11 +16,11 @@ from tests.toy_data import shifted_window
 def test_small_data_defaults_and_explicit_values_win():
     small, note = resolve_training(TrainingSpec(), 1_288)
     assert (small.epochs, small.patience, small.min_epochs, small.ensemble) == (60, 12, 10, 3)
-    assert (small.test_time_shift, small.mutate) == (10, 0.05)
+    assert (small.test_time_shift, small.mutate, small.flank_mask) == (10, 0.05, 0.5)
     assert "small-data defaults" in note
     large, _ = resolve_training(TrainingSpec(), 50_000)
     assert (large.epochs, large.patience, large.min_epochs, large.ensemble) == (20, 4, 5, 1)
-    assert (large.test_time_shift, large.mutate) == (0, 0.0)
+    assert (large.test_time_shift, large.mutate, large.flank_mask) == (0, 0.0, 0.0)
     mine, _ = resolve_training(TrainingSpec(epochs=7, ensemble=2), 100)
     assert (mine.epochs, mine.ensemble, mine.patience) == (7, 2, 12)
 
@@ -93,7 +93,17 @@ def test_jitter_moves_windows_within_the_bound(genome, tmp_path):
     assert (again == moved).all()  # seeded
 
 
-@pytest.mark.parametrize("key, value", [("jitter", -1), ("jitter", 0.5), ("mutate", 1.0), ("mutate", -0.1)])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("jitter", -1),
+        ("jitter", 0.5),
+        ("mutate", 1.0),
+        ("mutate", -0.1),
+        ("flank_mask", 1.5),
+        ("flank_mask", -0.5),
+    ],
+)
 def test_bad_new_training_values(tmp_path, key, value):
     from brainresnet_tf.errors import InputError
 

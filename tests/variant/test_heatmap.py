@@ -110,3 +110,20 @@ def test_heatmap_top_and_errors(tmp_path):
         variant_heatmap(scores, tmp_path / "z", top=3, loci=tmp_path / "l.tsv")
     with pytest.raises(InputError, match="no <profile>_diff columns"):
         variant_heatmap(write_text(tmp_path / "s.tsv", "CHROM\tPOS\tscore\nchr1\t5\t1\n"), tmp_path / "y")
+
+
+def test_heatmap_of_quantiles_on_a_zero_to_one_scale(tmp_path):
+    path, df = _scores(tmp_path)
+    for j, p in enumerate(("neuron_ATAC", "npc_ATAC", "glia_ATAC")):
+        df[f"{p}_quantile"] = np.linspace(0, 1, len(df))[::-1] if j == 0 else 0.5
+    df.to_csv(path, sep="\t", index=False)
+    summary = variant_heatmap(
+        path, tmp_path / "q", value="quantile", top=5, score_column="neuron_ATAC_quantile"
+    )
+    assert summary["colour_limit"] == 1.0 and summary["n_variants"] == 5
+    drawn = pd.read_csv(tmp_path / "q" / "heatmap.tsv", sep="\t")
+    assert drawn["neuron_ATAC_quantile"].min() > 0.8 and (drawn["npc_ATAC_quantile"] == 0.5).all()
+    (tmp_path / "plain").mkdir()
+    plain, _ = _scores(tmp_path / "plain")  # no null: no quantile columns
+    with pytest.raises(InputError, match="quantiles come from score-variants --null N"):
+        variant_heatmap(plain, tmp_path / "q2", value="quantile")

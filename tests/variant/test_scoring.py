@@ -13,6 +13,7 @@ from brainresnet_tf.models.saving import ModelMeta
 from brainresnet_tf.variant.scoring import (
     VariantScorer,
     allele_windows,
+    score_columns,
     score_variants,
     variant_windows,
     window_starts,
@@ -400,3 +401,21 @@ def test_kmer_model_scores_alt_minus_ref_equal_to_both_strands_averaged(genome_s
     score_variants(model, meta, genome, vcf, tmp_path / "k.parquet", batch_size=4, progress=False)
     streamed = pd.read_parquet(tmp_path / "k.parquet")
     np.testing.assert_array_equal(streamed["x_logit_diff"].to_numpy(), table["x_logit_diff"].to_numpy())
+
+
+def test_calibrated_columns_follow_each_profiles_effect():
+    meta = ModelMeta(["p_a", "p_b"], L)
+    plain = score_columns(meta)
+    calibrated = score_columns(meta, calibrated=True)
+    assert calibrated[:6] == [
+        "p_a_ref",
+        "p_a_alt",
+        "p_a_diff",
+        "p_a_logit_diff",
+        "p_a_quantile",
+        "p_a_pvalue",
+    ]
+    assert calibrated[-3:] == ["max_abs_diff", "max_abs_profile", "max_quantile"]
+    assert [c for c in calibrated if not c.endswith(("_quantile", "_pvalue"))] == plain
+    signal = ModelMeta(["s"], L, target="signal")
+    assert score_columns(signal, calibrated=True)[3:6] == ["s_log2fc", "s_quantile", "s_pvalue"]

@@ -78,6 +78,28 @@ def test_enrichment_matches_scipy_on_hand_built_table():
     assert row["odds_ratio"] == odds and row["p_value"] == pytest.approx(p)
 
 
+def test_quantile_ties_ranked_by_their_effect(tmp_path):
+    """Quantiles tie at 1 beyond the whole null: the larger effect ranks first (not file order);
+    'quantile' stands for max_quantile, or <profile>_quantile with a profile."""
+    sig = np.array([0, 0, 1, 1, 0, 0], bool)
+    quantile = np.array([1.0, 1.0, 1.0, 1.0, 0.5, 0.2])
+    effect = np.array([0.5, -0.6, 3.0, -2.0, 0.1, 0.0])
+    assert enrichment(quantile, sig, [2])["sig_top"].tolist() == [0]  # file order: v0, v1
+    assert enrichment(quantile, sig, [2], tiebreak=effect)["sig_top"].tolist() == [2]
+    df = _scores().assign(p_logit_diff=lambda d: d["p_diff"] * 4)
+    df["p_quantile"] = df["max_quantile"] = np.where(df["max_abs_diff"] > 0.3, 1.0, 0.5)
+    df.to_csv(tmp_path / "s.tsv", sep="\t", index=False)
+    _observed().to_csv(tmp_path / "o.tsv", sep="\t", index=False)
+    summary = validate_variants(tmp_path / "s.tsv", tmp_path / "o.tsv", tmp_path / "v", "quantile", [], [2])
+    assert summary["score_column"] == "max_quantile" and summary["enrichment"][0]["sig_top"] == 2
+    summary = validate_variants(
+        tmp_path / "s.tsv", tmp_path / "o.tsv", tmp_path / "v", "max_abs_diff", ["quantile"], [2], "p"
+    )
+    assert summary["comparators"] == ["p_quantile"]
+    with pytest.raises(InputError, match="no column 'q_quantile' for 'quantile'"):
+        validate_variants(tmp_path / "s.tsv", tmp_path / "o.tsv", tmp_path / "v", "quantile", [], [2], "q")
+
+
 def test_spearman_and_sign_agreement():
     joined = join_scores(_scores(), standardize_observed(_observed()))
     assert len(joined) == 10 and joined["truth"].eq("x").all()  # extra columns carried along

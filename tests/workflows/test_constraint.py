@@ -1,4 +1,4 @@
-"""``brainresnet constraint`` and ``variant-heatmap``: the README's commands, the demo's check, errors."""
+"""``brainresnet constraint`` and ``variant-heatmap``: the docs' commands, the demo's check, errors."""
 
 import gzip
 import re
@@ -14,15 +14,16 @@ import pytest
 from brainresnet_tf.cli import main as cli_main
 from tests.toy_data import fake_variant_scores
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "variants.md"
 SECTION = "## Constraint of top-scored variants"
 
 
-def readme_commands() -> list[list[str]]:
-    """The ``brainresnet`` commands of the README's constraint section (continuations joined)."""
-    text = README.read_text()
+def docs_commands() -> list[list[str]]:
+    """The ``brainresnet`` commands of the docs' constraint section (continuations joined)."""
+    text = PAGE.read_text()
     section = text[text.index(SECTION) :]
-    section = section[: section.index("\n## ", 1)]
+    end = section.find("\n## ", 1)
+    section = section[:end] if end > 0 else section  # the page's last section runs to its end
     commands = []
     for block in re.findall(r"```bash\n(.*?)```", section, flags=re.S):
         for line in block.replace("\\\n", " ").splitlines():
@@ -65,7 +66,7 @@ def test_demo_constraint_check(demo_dir, capsys):
 
 
 def _user_files(root: Path, data) -> None:
-    """The README's 'your data' inputs: an Ensembl-named GERP track, a UCSC-named phyloP track,
+    """The docs' 'your data' inputs: an Ensembl-named GERP track, a UCSC-named phyloP track,
     a gzipped gnomAD-style VCF with AF_nfe, a credible-set table."""
     vdir = root / "runs" / "demo" / "variants"
     shutil.copy(vdir / "scores.tsv", root / "scores.tsv")
@@ -95,7 +96,7 @@ def test_readme_commands_run(demo_dir, monkeypatch, capsys):
         test_demo_constraint_check(demo_dir, capsys)
     _user_files(root, data)
     monkeypatch.chdir(root)
-    commands = readme_commands()
+    commands = docs_commands()
     assert [c[0] for c in commands] == ["constraint", "variant-heatmap", "constraint", "variant-heatmap"]
     for args in commands:
         assert cli_main(args) == 0, args

@@ -123,7 +123,7 @@ def test_strict_flag_on_every_command_that_builds_windows(argv):
 
 
 def test_launch_passes_strict_to_its_workers(tmp_path, monkeypatch):
-    import brainresnet_tf.train.launcher as launcher
+    from brainresnet_tf.train import launcher  # br.train is the API function, not this package
     from brainresnet_tf.workflows.launch import LaunchOptions, run_launch
 
     seen = []
