@@ -85,22 +85,15 @@ plt.close(fig)
 # ## Train
 # A run is described by a YAML config: the genome, the profiles (one per peak file), how the
 # genome is binned into windows and split (held-out chromosomes), the model and the training
-# settings. `demo_config_dict` writes the demo's; on your own data you write one by hand
-# (tutorial 2). At `tiny` scale the model and training are shrunk further.
+# settings. `tutorial_config` writes the demo's (peaks only; at `tiny` scale a tiny model trained one
+# epoch); on your own data you write one by hand (tutorial 2).
 
 # %%
 import yaml
 
-from brainresnet_tf.workflows.demo import demo_config_dict
+from brainresnet_tf.workflows.demo import tutorial_config
 
-profiles = [
-    {"name": p.name, "cell_type": p.cell_type, "assay": p.assay, "peaks": str(p.peaks)} for p in data.profiles
-]
-config = demo_config_dict(DEMO / "data", profiles, SCALE, DEMO / "run")
-config["training"].update(tensorboard=False, progress=False)
-if SCALE == "tiny":
-    config["model"]["resnet"].update(stem_filters=8, stage_filters=[8, 8], head_units=8)
-    config["training"].update(epochs=1, min_epochs=1, motif_filters=0, test_time_shift=0)
+config = tutorial_config(data, SCALE, DEMO / "run")
 config_path = DEMO / "config.yaml"
 config_path.write_text(yaml.safe_dump(config, sort_keys=False))
 print(config_path.read_text())

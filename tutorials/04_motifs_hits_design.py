@@ -35,7 +35,6 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import yaml
 from IPython.display import display
 
 import brainresnet_tf as br
@@ -55,23 +54,9 @@ print(f"scale: {SCALE}; outputs in {DEMO}")
 # demo's config, `br.train`).
 
 # %%
-if not (DEMO / "run" / "model.keras").exists():
-    from brainresnet_tf.demo.synthetic import generate_synthetic_dataset
-    from brainresnet_tf.workflows.demo import DEMO_GENOME, demo_config_dict
+from brainresnet_tf.workflows.demo import tutorial_model
 
-    print("tutorial 1's model is missing: training it now")
-    data = generate_synthetic_dataset(DEMO / "data", seed=0, **DEMO_GENOME[SCALE])
-    profiles = [
-        {"name": p.name, "cell_type": p.cell_type, "assay": p.assay, "peaks": str(p.peaks)}
-        for p in data.profiles
-    ]
-    config = demo_config_dict(DEMO / "data", profiles, SCALE, DEMO / "run")
-    config["training"].update(tensorboard=False, progress=False)
-    if SCALE == "tiny":
-        config["model"]["resnet"].update(stem_filters=8, stage_filters=[8, 8], head_units=8)
-        config["training"].update(epochs=1, min_epochs=1, motif_filters=0, test_time_shift=0)
-    (DEMO / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    br.train(DEMO / "config.yaml", overwrite=True)
+tutorial_model(DEMO, SCALE)
 model = br.load_model(DEMO / "run" / "model.keras")
 genome = model.genome()
 sites = pd.read_csv(DEMO / "data" / "motif_sites.tsv", sep="\t")  # the planted motifs (ground truth)

@@ -107,6 +107,49 @@ def demo_config_dict(data_dir: Path, profiles: list[dict], scale: str, out_dir: 
     }
 
 
+def demo_profiles(data: SyntheticDataset, bigwig: bool = True) -> list[dict]:
+    """The demo dataset's profiles as config entries (peak file, and its bigWig with ``bigwig``)."""
+    return [
+        {
+            "name": p.name,
+            "cell_type": p.cell_type,
+            "assay": p.assay,
+            "peaks": str(p.peaks),
+            **({"bigwig": str(p.bigwig)} if bigwig else {}),
+        }
+        for p in data.profiles
+    ]
+
+
+def tutorial_config(data: SyntheticDataset, scale: str, out_dir: Path) -> dict:
+    """The demo's config as the tutorials train it: peaks only, no TensorBoard or progress bars,
+    and at ``tiny`` scale (CI) a tiny model trained one epoch."""
+    config = demo_config_dict(Path(data.fasta).parent, demo_profiles(data, bigwig=False), scale, out_dir)
+    config["training"].update(tensorboard=False, progress=False)
+    if scale == "tiny":
+        config["model"]["resnet"].update(stem_filters=8, stage_filters=[8, 8], head_units=8)
+        config["training"].update(epochs=1, min_epochs=1, motif_filters=0, test_time_shift=0)
+    return config
+
+
+def tutorial_model(directory: Path, scale: str) -> Path:
+    """Tutorial 1's model, ``directory/run/model.keras``: its demo data, ``config.yaml`` and
+    training done here first when it is missing (tutorials 3-5 stand alone)."""
+    import yaml
+
+    from brainresnet_tf.api.train import train
+    from brainresnet_tf.demo.synthetic import generate_synthetic_dataset
+
+    model = directory / "run" / "model.keras"
+    if not model.exists():
+        print("tutorial 1's model is missing: training it now")
+        data = generate_synthetic_dataset(directory / "data", seed=0, **DEMO_GENOME[scale])
+        config = directory / "config.yaml"
+        config.write_text(yaml.safe_dump(tutorial_config(data, scale, directory / "run"), sort_keys=False))
+        train(config, overwrite=True)
+    return model
+
+
 def add_parser(sub) -> argparse.ArgumentParser:
     """The ``demo`` subcommand's arguments."""
     p = sub.add_parser(NAME, help="synthetic genome -> train ResNet and baseline -> metrics")
@@ -173,17 +216,7 @@ def run_demo(
         f"with planted JASPAR motifs in {out / 'data'}"
     )
     data = generate_synthetic_dataset(out / "data", seed=seed, **size)
-    profiles = [
-        {
-            "name": p.name,
-            "cell_type": p.cell_type,
-            "assay": p.assay,
-            "peaks": str(p.peaks),
-            "bigwig": str(p.bigwig),
-        }
-        for p in data.profiles
-    ]
-    config_dict = demo_config_dict(out / "data", profiles, scale, out)
+    config_dict = demo_config_dict(out / "data", demo_profiles(data), scale, out)
     config_file = out / "config.yaml"
     write_text(config_file, yaml.safe_dump(config_dict, sort_keys=False))
     if user:  # a user's config (validated above) refines the demo's
