@@ -50,6 +50,9 @@ setup(
         # REST API: asyncio HTTP server with a C parser, on the same event loop as grpc.aio
         "aiohttp>=3.9",
         "orjson>=3.8",  # fast JSON for REST bodies (numpy arrays written directly)
+        # score-variants --workers/--scheduler: shards on a Dask cluster (local, SLURM, Kubernetes)
+        "distributed>=2024.1",
+        "pysam>=0.22",  # reads regions of bgzipped, tabix-indexed variant files (engine shards)
     ],
     extras_require={
         "dev": [

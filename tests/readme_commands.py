@@ -41,6 +41,9 @@ COMMANDS: dict[str, str] = {
     "--out predictions.tsv",
     "brainresnet predict --model runs/hg38_brain/model.keras --genome hg38.fa --genome-wide --out tracks/": "brainresnet predict --model runs/hg38_brain/model.keras --genome hg38.fa --genome-wide --chroms chr1 "
     "--out tracks/",
+    "brainresnet predict --model runs/hg38_brain/model.keras --genome hg38.fa --genome-wide --workers 2 "
+    "--out tracks_dask/": "brainresnet predict --model runs/hg38_brain/model.keras --genome hg38.fa --genome-wide "
+    "--chroms chr1,chr2 --workers 2 --out tracks_dask/ --no-progress",
     # --- labelled sequence sets
     "brainresnet train --config configs/sequences_example.yaml --baseline": "brainresnet train --config configs/sequences_example.yaml --baseline {tiny}",
     "brainresnet predict --model runs/sequences/model.keras --fasta candidates.fa --out candidates.tsv": "brainresnet predict --model runs/sequences/model.keras --fasta candidates.fa --out candidates.tsv",
@@ -64,6 +67,24 @@ COMMANDS: dict[str, str] = {
     "--comparators other_model_score,cadd",
     "brainresnet score-variants --model runs/x/model.keras --pairs qtl_pairs.tsv --out qtl_scores.tsv": "brainresnet score-variants --model runs/x/model.keras --pairs qtl_pairs.tsv --out qtl_scores.tsv --no-progress",
     "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa --vcf asoc.vcf.gz --orient --out oriented.tsv": "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa --vcf asoc.vcf.gz --orient --out oriented.tsv --no-progress",
+    # --- distributed scoring (docs/distributed-scoring.md): pysam stands in for bgzip and tabix; a
+    # scheduler and one worker are started for --scheduler, on a free port, and stopped after
+    "bgzip variants.vcf": "cp runs/demo/variants/demo.vcf variants.vcf && "
+    """python -c "import pysam; pysam.tabix_compress('variants.vcf', 'variants.vcf.gz')\"""",
+    "tabix -p vcf variants.vcf.gz": """python -c "import pysam; pysam.tabix_index('variants.vcf.gz', preset='vcf')\"""",
+    "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa --vcf variants.vcf.gz --workers 2 "
+    "--null 10000 --out scores.tsv.gz": "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa --vcf variants.vcf.gz --workers 2 "
+    "--null 200 --shard-size 300 --out scores.tsv.gz --no-progress",
+    "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa --vcf variants.vcf.gz "
+    "--scheduler tcp://10.0.0.5:8786 --shard-size 50000 --out scores.parquet": "stop() { kill $1; for i in $(seq 60); do kill -0 $1 2>/dev/null || return; sleep 0.5; done; kill -9 $1; }; "
+    "dask scheduler --host 127.0.0.1 --port 0 --scheduler-file dask.json --no-dashboard > dask.log 2>&1 & S=$!; "
+    "for i in $(seq 240); do [ -s dask.json ] && break; sleep 0.5; done; "
+    "dask worker --scheduler-file dask.json --no-nanny --nthreads 1 --no-dashboard >> dask.log 2>&1 & W=$!; "
+    "brainresnet score-variants --model runs/x/model.keras --genome hg38.fa --vcf variants.vcf.gz "
+    """--scheduler $(python -c "import json; print(json.load(open('dask.json'))['address'])") """
+    "--shard-size 300 --out scores.parquet --no-progress; rc=$?; "
+    # the worker stops while its scheduler still answers (else its close can hang), then the scheduler
+    "stop $W; stop $S; wait; exit $rc",
     "brainresnet score-variants --model runs/x/kmer/model.joblib --pairs qtl_pairs.tsv --out qtl_kmer.tsv": "brainresnet score-variants --model runs/x/kmer/model.joblib --pairs qtl_pairs.tsv --out qtl_kmer.tsv --no-progress",
     "brainresnet validate-variants --scores qtl_scores.tsv --observed qtl_pairs.tsv --effect-column beta "
     "--profile iPSC_neuron_ATAC --compare kmer=qtl_kmer.tsv --out qtl_validation/": "brainresnet validate-variants --scores qtl_scores.tsv --observed qtl_pairs.tsv --effect-column beta "
@@ -127,6 +148,7 @@ COMMANDS: dict[str, str] = {
     """"fasta_file": "genome.fa"}' -o preds.tsv""",
     # --- benchmarks, at their smallest sizes
     "python benchmarks/variants.py": "python {root}/benchmarks/variants.py --variants 300 --naive-variants 10 --repeats 1",
+    "python benchmarks/variants_scale.py": "python {root}/benchmarks/variants_scale.py --smoke > variants_scale.json",
     "python benchmarks/constraint.py": "python {root}/benchmarks/constraint.py --variants 20000 --naive 500",
     "python benchmarks/attribution.py": "python {root}/benchmarks/attribution.py --sequences 8 --single-sequences 2 --step-sequences 1 --steps 2 --references 2 "
     "--repeats 1",

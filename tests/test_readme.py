@@ -190,10 +190,25 @@ def _after_realdata_cv(work: Path) -> None:
             assert names(folds / f"fold{k}.train.{cls}.fa") == every - held[k]
 
 
+def _after_variants_scale(work: Path) -> None:
+    """benchmarks/variants_scale.py --smoke: one process and the Dask engine on 1 and 2 workers,
+    the same output, and the keys the docs report."""
+    result = json.loads((work / "variants_scale.json").read_text())
+    for key in ("single_process", "dask_1_worker", "dask_2_workers", "gnomad_80M_hours", "null", "targets"):
+        assert key in result, key
+    for workers, name in ((1, "dask_1_worker"), (2, "dask_2_workers")):
+        run = result[name]
+        assert run["per_s"] > 0 and run["ratio_to_single"] > 0 and run["outputs_match_1e-6"]
+        assert len(run["peak_rss_mb_per_worker"]) == workers and min(run["peak_rss_mb_per_worker"]) > 0
+    assert result["outputs_match_1e-6"] and result["null"]["seconds"] > 0
+    assert sorted(result["gnomad_80M_hours"], key=int) == ["1", "10", "100"]
+
+
 HOOKS = {  # run after (or before, for validate-variants) the shown command named
     "brainresnet demo --out runs/demo": ("after", _after_demo),
     "brainresnet demo-transfer --out runs/transfer_demo": ("after", _after_transfer_demo),
     "python benchmarks/realdata.py --cv 5 --seeds 0,1": ("after", _after_realdata_cv),
+    "python benchmarks/variants_scale.py": ("after", _after_variants_scale),
 }
 
 

@@ -52,7 +52,11 @@ from brainresnet_tf.models.ensemble import ShiftSequence, is_ensemble
 DEFAULT_REFERENCES = 20  # dinucleotide shuffles per sequence, as the BPNet family uses
 TOLERANCE = 1e-3  # summation-to-delta: |sum of contributions - Δf| <= TOLERANCE * max(|Δf|, 1)
 SECANT_EPS = 1e-6  # the rescale rule's fallback threshold (tangermeme's and captum's)
-SHUFFLE_CHUNK = 240  # sequences per reference draw: references never depend on the batch size
+# sequences per reference draw: references never depend on the batch size. Small, so the first
+# draw (the only one not hidden behind TensorFlow's work) is short; 32 was also the fastest per
+# sequence (the shuffle's arrays stay in cache): 240 sequences x 20 shuffles in 0.24 s, against
+# 0.37 s in draws of 240
+SHUFFLE_CHUNK = 32
 
 LINEAR_LAYERS = (
     layers.InputLayer,
@@ -475,25 +479,30 @@ def deeplift(
     diff = np.empty(len(x), np.float32)
     bar = tqdm(total=len(x), desc="DeepLIFT", disable=not progress, leave=False)
     n_chunks = -(-len(x) // SHUFFLE_CHUNK)
-    # references are drawn a chunk ahead on a thread, beside TensorFlow's work, and only a chunk
-    # at a time is held (all of them at once would be N x k x L x 4 floats)
+    # references are drawn a chunk ahead on a thread, beside TensorFlow's work, and only the
+    # chunks a call needs are held (all of them at once would be N x k x L x 4 floats); calls take
+    # ``per_call`` sequences across chunk boundaries
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(chunk_refs, 0) if not shared and n_chunks else None
-        for c in range(n_chunks):
-            chunk = pending.result() if pending is not None else None
-            if not shared and c + 1 < n_chunks:
-                pending = pool.submit(chunk_refs, c + 1)
-            first = c * SHUFFLE_CHUNK
-            for i in range(first, min(first + SHUFFLE_CHUNK, len(x)), per_call):
-                xb = x[i : min(i + per_call, first + SHUFFLE_CHUNK)]
-                other = base if shared else chunk[i - first : i - first + len(xb)].reshape(-1, length, 4)
-                h, fx, fr, summed = run(xb, other)
-                fx, fr = fx.numpy(), fr.numpy().reshape(len(xb), k)
-                output_diff = fx[:, None] - fr
-                err = np.abs(summed.numpy().reshape(len(xb), k) - output_diff)
-                deltas[i : i + len(xb)] = err / np.maximum(np.abs(output_diff), 1.0)
-                diff[i : i + len(xb)] = fx - fr.mean(axis=1)
-                hyp[i : i + len(xb)] = h.numpy()
-                bar.update(len(xb))
+        held, held_from, next_chunk = np.empty((0, k, length, 4), np.float32), 0, 1
+        for i in range(0, len(x), per_call):
+            xb = x[i : i + per_call]
+            if shared:
+                other = base
+            else:
+                while held_from + len(held) < i + len(xb):
+                    held = np.concatenate([held[i - held_from :], pending.result()])
+                    held_from = i
+                    if next_chunk < n_chunks:
+                        pending, next_chunk = pool.submit(chunk_refs, next_chunk), next_chunk + 1
+                other = held[i - held_from : i - held_from + len(xb)].reshape(-1, length, 4)
+            h, fx, fr, summed = run(xb, other)
+            fx, fr = fx.numpy(), fr.numpy().reshape(len(xb), k)
+            output_diff = fx[:, None] - fr
+            err = np.abs(summed.numpy().reshape(len(xb), k) - output_diff)
+            deltas[i : i + len(xb)] = err / np.maximum(np.abs(output_diff), 1.0)
+            diff[i : i + len(xb)] = fx - fr.mean(axis=1)
+            hyp[i : i + len(xb)] = h.numpy()
+            bar.update(len(xb))
     bar.close()
     return DeepLiftResult(hyp, deltas, diff)

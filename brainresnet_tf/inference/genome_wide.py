@@ -76,8 +76,67 @@ def _partial_name(chrom: str) -> str:
     return _SAFE.sub("_", chrom) + ".npy"
 
 
+def partial_folder(
+    out_dir: Path,
+    meta: ModelMeta,
+    genome: Genome,
+    model_path: str | os.PathLike | None,
+    say: Callable[[str], None],
+) -> Path:
+    """``<out_dir>/.partial``, stamped with the model, genome and bins its results are of; the
+    results of another are discarded."""
+    partial = out_dir / PARTIAL
+    made_by = {
+        "model": file_identity(model_path),
+        "model_json": file_identity(Path(model_path).with_suffix(".json")) if model_path else None,
+        "genome": file_identity(genome.path),
+        "bin_size": int(meta.bin_size),
+        "input_length": int(meta.input_length),
+        "profiles": list(meta.profiles),
+    }
+    stamp = partial / "made_by.json"
+    if stamp.exists() and json.loads(stamp.read_text()) != made_by:
+        say(f"{partial}: partial results of another model, genome or bin size: discarding them")
+        shutil.rmtree(partial)
+    partial.mkdir(parents=True, exist_ok=True)
+    if not stamp.exists():
+        write_json(stamp, made_by)
+    return partial
+
+
+def partial_path(partial: Path, chrom: str) -> Path:
+    """The finished predictions of ``chrom`` in a partial folder."""
+    return partial / _partial_name(chrom)
+
+
+def predict_chromosome_file(
+    predictor: Predictor,
+    genome: Genome,
+    chrom: str,
+    partial: Path,
+    meta: ModelMeta,
+    batch_size: int,
+    bar: tqdm | None = None,
+) -> tuple[int, float]:
+    """Predict every bin of ``chrom`` into its partial file (atomically); (windows, seconds)."""
+    t0 = time.perf_counter()
+    bar = bar if bar is not None else tqdm(disable=True)
+    preds = _predict_chromosome(
+        predictor, genome, chrom, int(meta.bin_size), int(meta.input_length), batch_size, bar
+    )
+    with atomic_open(partial_path(partial, chrom), "wb") as fh:
+        np.save(fh, preds)
+    return len(preds), time.perf_counter() - t0
+
+
+def check_bins(meta: ModelMeta) -> None:
+    """One-line error for a model whose metadata has no usable bin size."""
+    if int(meta.bin_size) < 1:
+        raise InputError(f"model metadata: bin_size {meta.bin_size} is not a positive number of bp")
+
+
 def predict_genome_wide(
-    model: keras.Model | Predictor,
+    model: keras.Model | Predictor | None,
     meta: ModelMeta,
     genome: Genome,
     out_dir: str | os.PathLike,
@@ -90,7 +149,9 @@ def predict_genome_wide(
 ) -> GenomeWideResult:
     """Predict every bin of ``chroms`` and write ``<out_dir>/<profile>.bw`` (resumable).
 
-    ``model`` may be a :class:`Predictor` already traced (several runs with one model).
+    ``model`` may be a :class:`Predictor` already traced (several runs with one model), or None
+    when every chromosome is predicted already (by the workers of
+    :mod:`brainresnet_tf.inference.genome_wide_engine`): the bigWigs are then only assembled.
 
     ``log`` gets one line per chromosome (finished, or found finished by an earlier run) and
     one when partial results of another model or genome are discarded.
@@ -100,44 +161,24 @@ def predict_genome_wide(
     names = chromosomes(genome, chroms)
     if not names:
         raise InputError("--chroms: no chromosome to predict")
-    bin_size, length = int(meta.bin_size), int(meta.input_length)
-    if bin_size < 1:
-        raise InputError(f"model metadata: bin_size {bin_size} is not a positive number of bp")
-    partial = out_dir / PARTIAL
-    made_by = {
-        "model": file_identity(model_path),
-        "model_json": file_identity(Path(model_path).with_suffix(".json")) if model_path else None,
-        "genome": file_identity(genome.path),
-        "bin_size": bin_size,
-        "input_length": length,
-        "profiles": list(meta.profiles),
-    }
-    stamp = partial / "made_by.json"
-    if stamp.exists() and json.loads(stamp.read_text()) != made_by:
-        say(f"{partial}: partial results of another model, genome or bin size: discarding them")
-        shutil.rmtree(partial)
-    partial.mkdir(parents=True, exist_ok=True)
-    if not stamp.exists():
-        write_json(stamp, made_by)
-
-    todo = [c for c in names if not (partial / _partial_name(c)).exists()]
+    check_bins(meta)
+    bin_size = int(meta.bin_size)
+    partial = partial_folder(out_dir, meta, genome, model_path, say)
+    todo = [c for c in names if not partial_path(partial, c).exists()]
     resumed = [c for c in names if c not in todo]
     if resumed:
         say(f"resuming: {len(resumed)} chromosomes already predicted ({', '.join(resumed[:5])}...)")
-    predictor = model if isinstance(model, Predictor) else Predictor(model)
+    if todo and model is None:
+        raise InputError(f"{partial}: {', '.join(todo[:5])} not predicted yet and no model given")
+    predictor = model if isinstance(model, Predictor) or model is None else Predictor(model)
     total = sum(bin_count(genome.chrom_sizes[c], bin_size) for c in todo)
     bar = tqdm(total=total, unit="win", unit_scale=True, desc="genome-wide", disable=not progress)
     seconds = 0.0
     try:
         for chrom in todo:
-            t0 = time.perf_counter()
-            preds = _predict_chromosome(predictor, genome, chrom, bin_size, length, batch_size, bar)
-            with atomic_open(partial / _partial_name(chrom), "wb") as fh:
-                np.save(fh, preds)
-            took = time.perf_counter() - t0
+            windows, took = predict_chromosome_file(predictor, genome, chrom, partial, meta, batch_size, bar)
             seconds += took
-            rate = len(preds) / max(took, 1e-9)
-            say(f"{chrom}: {len(preds):,} windows in {took:.1f} s ({rate:,.0f} windows/s)")
+            say(f"{chrom}: {windows:,} windows in {took:.1f} s ({windows / max(took, 1e-9):,.0f} windows/s)")
     finally:
         bar.close()
 
@@ -147,7 +188,7 @@ def predict_genome_wide(
     for i, profile in enumerate(meta.profiles):
         path = out_dir / f"{_SAFE.sub('_', profile)}.bw"
         write_binned_bigwig(
-            path, sizes, lambda c, i=i: np.load(partial / _partial_name(c), mmap_mode="r")[:, i], bin_size
+            path, sizes, lambda c, i=i: np.load(partial_path(partial, c), mmap_mode="r")[:, i], bin_size
         )
         bigwigs[profile] = path
     shutil.rmtree(partial)

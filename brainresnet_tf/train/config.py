@@ -84,7 +84,7 @@ class TrainingSpec:
     # shuffles of it join each epoch as negatives for every profile (None: 1 for peaks, 0 for signal)
     motif_filters: int | None = None  # ResNet stem filters set from the JASPAR motifs most enriched
     # in the training positives over their shuffles, the rest random (train/motif_init.py; the CNN
-    # baseline keeps random filters: CV chose that for it; None: 64 on small peak data, else 0)
+    # baseline keeps random filters: CV chose that for it; None: 64 on small peak data, else 32)
     small_data: int = 5000  # fewer training windows than this take the small-data defaults above
     strategy: str = "auto"  # auto | default | mirrored | multi_worker (auto: multi_worker
     # when TF_CONFIG is set, mirrored with >1 GPU, else default)

@@ -385,6 +385,7 @@ def score_variants(
     format: str | None = None,
     orient: bool = False,
     calibration: Calibration | None = None,
+    open_reader: Callable[..., VariantReader] = open_variants,
 ) -> VariantStats:
     """Score every allele of ``vcf`` (a VCF, BED-like or TSV variant table: ``format`` or
     detected) and stream the rows to ``out`` (.tsv or .parquet).
@@ -397,6 +398,9 @@ def score_variants(
     ``alt`` exchanged), flagged in a ``SWAPPED`` column, listed in ``<out stem>.swapped.tsv``
     and counted (``oriented``) in the summary. ``calibration``: quantile and p-value columns per
     profile against its null (:mod:`brainresnet_tf.variant.null`), described in the summary.
+    ``open_reader`` (:func:`~brainresnet_tf.io.variant_files.open_variants`'s arguments) reads
+    the variants: a shard's reader (:class:`~brainresnet_tf.io.shards.ShardReader`) scores one
+    part of ``vcf``.
     """
     out = Path(out)
     skipped_path, summary_path = side_paths(out)
@@ -425,7 +429,7 @@ def score_variants(
             def on_swap(line, fields, alt):
                 swap_fh.write(f"{vcf}\t{line}\t{fields[0]}\t{fields[1]}\t{fields[2]}\t{fields[3]}\t{alt}\n")
 
-        reader = open_variants(
+        reader = open_reader(
             vcf, genome, strict, region, on_skip, max_indel, format, orient=orient, on_swap=on_swap
         )
         scorer = VariantScorer(model, meta, genome, batch_size, orient=orient, calibration=calibration)

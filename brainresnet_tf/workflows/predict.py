@@ -32,6 +32,17 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--chroms", help="with --genome-wide: comma-separated chromosomes (default: 1-22, X, Y)")
     p.add_argument("--out", required=True, help=".tsv or .parquet (streamed); a folder with --genome-wide")
     p.add_argument("--batch-size", type=positive_int, default=256)
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="with --genome-wide: predict whole chromosomes in a local Dask cluster of N worker processes",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --genome-wide: join an existing Dask cluster (its workers see the same files)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -41,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     from brainresnet_tf.errors import InputError
 
     progress = bars(not args.no_progress)
+    if (args.workers is not None or args.scheduler) and not args.genome_wide:
+        raise InputError("--workers/--scheduler go with --genome-wide (score-variants takes them too)")
     inputs = {
         "--regions": args.regions,
         "--genome": args.genome,
@@ -60,7 +73,16 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("--regions and --genome-wide: give one of them")
         check_output(args.out, inputs, folder=True)
         chroms = [c.strip() for c in args.chroms.split(",") if c.strip()] if args.chroms else None
-        run_genome_wide(args.model, args.genome, args.out, chroms, args.batch_size, progress)
+        run_genome_wide(
+            args.model,
+            args.genome,
+            args.out,
+            chroms,
+            args.batch_size,
+            progress,
+            workers=args.workers,
+            scheduler=args.scheduler,
+        )
         return 0
     if not args.regions:
         raise InputError(
@@ -158,16 +180,23 @@ def run_genome_wide(
     chroms: list[str] | None = None,
     batch_size: int = 256,
     progress: bool = False,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> dict:
-    """Genome-wide bigWigs (one per profile) in ``out``; returns what ``summary.json`` says."""
+    """Genome-wide bigWigs (one per profile) in ``out``; returns what ``summary.json`` says.
+    ``workers`` / ``scheduler``: one chromosome per task on a Dask cluster (the same bigWigs)."""
     from tqdm.auto import tqdm
 
+    from brainresnet_tf.api.cluster import check_cluster_args
     from brainresnet_tf.inference.genome_wide import predict_genome_wide
     from brainresnet_tf.io.atomic import write_json
     from brainresnet_tf.io.genome import Genome
-    from brainresnet_tf.models.saving import genome_path_for, load_model
+    from brainresnet_tf.models.saving import genome_path_for, load_model, read_meta
 
-    model, meta = load_model(model_path)
+    engine = workers is not None or scheduler is not None
+    check_cluster_args(workers, scheduler)
+    model, meta = (None, read_meta(model_path)) if engine else load_model(model_path)
     genome = Genome(genome_path_for(genome_path, meta))
     for note in genome.notes:
         say(f"[predict] {note}")
@@ -176,17 +205,34 @@ def run_genome_wide(
         if progress
         else (lambda line: say(f"[predict] {line}"))
     )
-    result = predict_genome_wide(
-        model,
-        meta,
-        genome,
-        out,
-        chroms,
-        batch_size=batch_size,
-        model_path=model_path,
-        progress=progress,
-        log=log,
-    )
+    if engine:
+        from brainresnet_tf.api.cluster import dask_client
+        from brainresnet_tf.inference.genome_wide_engine import predict_genome_wide_on_cluster
+
+        with dask_client(workers, scheduler) as client:
+            result = predict_genome_wide_on_cluster(
+                client,
+                model_path,
+                meta,
+                genome,
+                out,
+                chroms,
+                batch_size=batch_size,
+                progress=progress,
+                log=log,
+            )
+    else:
+        result = predict_genome_wide(
+            model,
+            meta,
+            genome,
+            out,
+            chroms,
+            batch_size=batch_size,
+            model_path=model_path,
+            progress=progress,
+            log=log,
+        )
     summary = {
         "model": str(model_path),
         "genome": str(genome.path),

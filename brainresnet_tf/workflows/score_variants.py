@@ -109,12 +109,37 @@ def add_parser(sub) -> argparse.ArgumentParser:
         metavar="DIR",
         help="folder for the cached null (default: the model's folder, else ~/.cache/brainresnet)",
     )
+    engine = p.add_argument_group(
+        "distributed scoring (Dask)",
+        "score shards of the input in parallel worker processes and join them into the same "
+        "output: row ranges of a plain file, or regions of a bgzipped, tabix-indexed one; a "
+        "rerun after a kill skips the shards done (kept in <out>.shards/ until the join)",
+    )
+    engine.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="start a local Dask cluster of N worker processes (sharing this machine's cores)",
+    )
+    engine.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="join an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (dask-jobqueue, "
+        "dask-kubernetes); its workers must see the same files at the same paths",
+    )
+    engine.add_argument(
+        "--shard-size",
+        type=int,
+        metavar="LINES",
+        help="input lines per shard (default 50000): bounds each task's memory and the work a kill loses",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
 
 NULL_FLAGS = ("--null", "--null-vcf", "--null-seed", "--null-peaks", "--null-cache")
-GENOME_ONLY = ("--format", "--max-indel", "--strict", "--region", "--orient") + NULL_FLAGS
+ENGINE_FLAGS = ("--workers", "--scheduler", "--shard-size")
+GENOME_ONLY = ("--format", "--max-indel", "--strict", "--region", "--orient") + NULL_FLAGS + ENGINE_FLAGS
 
 
 def _given(args: argparse.Namespace, flags: tuple[str, ...]) -> list[str]:
@@ -183,6 +208,9 @@ def run(args: argparse.Namespace) -> int:
         null_seed=args.null_seed or 0,
         null_peaks=null_peaks(args.null_peaks),
         null_cache=args.null_cache,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        shard_size=args.shard_size,
     )
     return 0
 
@@ -212,10 +240,13 @@ def run_score_variants(
     null_seed: int = 0,
     null_peaks: list[str] | None = None,
     null_cache: str | os.PathLike | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    shard_size: int | None = None,
 ) -> VariantStats:
-    """Score (:func:`~brainresnet_tf.api.variants.score_variant_file`), print the counts."""
+    """Score (:func:`~brainresnet_tf.api.variants.score_variant_file`; on a Dask cluster with
+    ``workers`` or ``scheduler``), print the counts."""
     from brainresnet_tf.api.variants import score_variant_file
-    from brainresnet_tf.variant.scoring import side_paths, swapped_path
 
     stats = score_variant_file(
         model_path,
@@ -235,8 +266,14 @@ def run_score_variants(
         null_peaks=null_peaks,
         null_cache=null_cache,
         log=_stderr,
+        workers=workers,
+        scheduler=scheduler,
+        shard_size=shard_size,
     )
     print(f"[score-variants] {stats.summary()} -> {out}")
+    # imported after scoring: on a cluster, this process need not load TensorFlow before the join
+    from brainresnet_tf.variant.scoring import side_paths, swapped_path
+
     if sum(stats.skipped.values()):
         print(f"[score-variants] skipped alleles listed in {side_paths(Path(out))[0]}")
     if orient and stats.oriented:

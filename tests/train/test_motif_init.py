@@ -107,13 +107,13 @@ def test_motif_filters_must_be_a_count(tiny_run, value):
         load_config(tiny_run, {"training.motif_filters": value})
 
 
-def test_small_peak_data_gets_motif_filters_by_default():
+def test_peak_data_gets_motif_filters_by_default():
     from brainresnet_tf.train.config import TrainingSpec
     from brainresnet_tf.train.fit import resolve_training
 
     small, note = resolve_training(TrainingSpec(), 1_288)
     assert small.motif_filters == 64 and "JASPAR-initialised ResNet stem filters 64" in note
-    assert resolve_training(TrainingSpec(), 50_000)[0].motif_filters == 0
+    assert resolve_training(TrainingSpec(), 50_000)[0].motif_filters == 32  # half the stem on large data
     assert resolve_training(TrainingSpec(), 1_288, target="signal")[0].motif_filters == 0
     assert resolve_training(TrainingSpec(motif_filters=0), 1_288)[0].motif_filters == 0
 
