@@ -8,7 +8,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from brainresnet_tf.io.vcf import VariantStats
@@ -227,56 +227,20 @@ def run_score_variants(
     genome_path: str | os.PathLike,
     vcf: str | os.PathLike,
     out: str | os.PathLike,
-    *,
-    batch_size: int = 256,
-    strict: bool = False,
-    region: str | None = None,
-    progress: bool = True,
-    max_indel: int = 50,
-    format: str | None = None,
-    orient: bool = False,
-    null: int | None = None,
-    null_vcf: str | os.PathLike | None = None,
-    null_seed: int = 0,
-    null_peaks: list[str] | None = None,
-    null_cache: str | os.PathLike | None = None,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    shard_size: int | None = None,
+    **options: Any,
 ) -> VariantStats:
-    """Score (:func:`~brainresnet_tf.api.variants.score_variant_file`; on a Dask cluster with
-    ``workers`` or ``scheduler``), print the counts."""
+    """Score (:func:`~brainresnet_tf.api.variants.score_variant_file`, whose keyword ``options``
+    these are; on a Dask cluster with ``workers`` or ``scheduler``), print the counts."""
     from brainresnet_tf.api.variants import score_variant_file
 
-    stats = score_variant_file(
-        model_path,
-        genome_path,
-        vcf,
-        out,
-        batch_size=batch_size,
-        strict=strict,
-        region=region,
-        progress=progress,
-        max_indel=max_indel,
-        format=format,
-        orient=orient,
-        null=null,
-        null_vcf=null_vcf,
-        null_seed=null_seed,
-        null_peaks=null_peaks,
-        null_cache=null_cache,
-        log=_stderr,
-        workers=workers,
-        scheduler=scheduler,
-        shard_size=shard_size,
-    )
+    stats = score_variant_file(model_path, genome_path, vcf, out, log=_stderr, **options)
     print(f"[score-variants] {stats.summary()} -> {out}")
     # imported after scoring: on a cluster, this process need not load TensorFlow before the join
     from brainresnet_tf.variant.scoring import side_paths, swapped_path
 
     if sum(stats.skipped.values()):
         print(f"[score-variants] skipped alleles listed in {side_paths(Path(out))[0]}")
-    if orient and stats.oriented:
+    if options.get("orient") and stats.oriented:
         print(f"[score-variants] swapped alleles listed in {swapped_path(Path(out))}")
     return stats
 
